@@ -1,0 +1,40 @@
+# geoprospect — every target bootstraps .venv/ when it is missing or older than its inputs.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test bench lint browser clean
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[test]'
+	@touch $(STAMP)
+
+## demo: rank the bundled deposits, write the table and the offline map
+demo: $(STAMP)
+	$(BIN)/geoprospect layers
+	$(BIN)/geoprospect validate layers/deposits.geojson --no-warnings
+	$(BIN)/geoprospect rank --top 15 -o maps/prospects.xlsx --map maps/prospects.html --offline --overwrite
+
+## test: lint, then the whole suite (browser tests need Debian's chromium: `make browser`)
+test: $(STAMP) browser
+	$(BIN)/ruff check geoprospect tests benchmarks scripts
+	$(BIN)/python -m pytest -n 2 --dist loadfile
+
+## browser: install headless Chromium from Debian when it is missing (needs root or sudo)
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; }
+
+## bench: measurements (never part of the tests)
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run_all.py
+
+lint: $(STAMP)
+	$(BIN)/ruff check geoprospect tests benchmarks scripts
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache

@@ -1,0 +1,187 @@
+"""Country names and codes, and which country a point lies in.
+
+Names, ISO 3166-1 alpha-2 and alpha-3 codes are all understood (``Australia``, ``AU``, ``AUS``),
+case-insensitively, through pycountry's ISO tables plus a short list of common English names
+that ISO spells differently (``Burma``, ``South Korea``, ``Russia`` ...).
+
+Point-in-country uses the bundled Natural Earth 1:50m outlines (``layers/countries.geojson``).
+A coarse outline misses coastal sites (beach-sand deposits, ports), so a point outside every
+outline is given the nearest country within :data:`COASTAL_TOLERANCE_DEG`.
+Boundaries are indicative only (see ``BOUNDARY_NOTE``).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+import pandas as pd
+
+COASTAL_TOLERANCE_DEG = 0.3
+"""Maximum distance (degrees, about 33 km at the equator) from an outline for a point to count
+as in that country when it lies in no outline."""
+
+BOUNDARY_NOTE = (
+    "Boundaries are indicative: Natural Earth 1:50m, de facto view; they do not imply any "
+    "position on disputed territory and differ from India's official depiction."
+)
+
+_EXTRA_NAMES = {
+    "burma": "MMR",
+    "myanmar (burma)": "MMR",
+    "south korea": "KOR",
+    "korea": "KOR",
+    "republic of korea": "KOR",
+    "korea, rep.": "KOR",
+    "north korea": "PRK",
+    "russia": "RUS",
+    "vietnam": "VNM",
+    "viet nam": "VNM",
+    "laos": "LAO",
+    "tanzania": "TZA",
+    "iran": "IRN",
+    "syria": "SYR",
+    "bolivia": "BOL",
+    "venezuela": "VEN",
+    "uk": "GBR",
+    "great britain": "GBR",
+    "england": "GBR",
+    "usa": "USA",
+    "us": "USA",
+    "united states of america": "USA",
+    "america": "USA",
+    "czech republic": "CZE",
+    "turkey": "TUR",
+    "ivory coast": "CIV",
+    "drc": "COD",
+    "dr congo": "COD",
+    "democratic republic of the congo": "COD",
+    "congo, dem. rep.": "COD",
+    "the netherlands": "NLD",
+    "china, people's republic of": "CHN",
+    "prc": "CHN",
+    "taiwan": "TWN",
+    "greenland": "GRL",
+}
+
+
+@cache
+def _lookup_table() -> dict[str, str]:
+    import pycountry
+
+    table: dict[str, str] = {}
+    for c in pycountry.countries:
+        for attr in ("alpha_2", "alpha_3", "name", "common_name", "official_name"):
+            value = getattr(c, attr, None)
+            if value:
+                table[value.casefold()] = c.alpha_3
+    table.update(_EXTRA_NAMES)
+    return table
+
+
+def to_iso3(value: object) -> str | None:
+    """Return the ISO 3166-1 alpha-3 code for a country name or code, or None if unknown.
+
+    Parameters
+    ----------
+    value : object
+        A country name (``"Malawi"``), alpha-2 (``"MW"``) or alpha-3 (``"MWI"``) code, in any
+        case. Empty values and NaN give None.
+
+    Returns
+    -------
+    str or None
+    """
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    key = str(value).strip().casefold()
+    if not key:
+        return None
+    return _lookup_table().get(key)
+
+
+def normalise_countries(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Map a column of country names/codes to ISO3, vectorised over unique values.
+
+    Returns
+    -------
+    (iso3, unknown) : tuple of Series
+        ``iso3`` holds the codes (None where empty or unknown); ``unknown`` is a boolean mask of
+        non-empty values that could not be recognised.
+    """
+    uniques = pd.unique(values.astype("object"))
+    mapping = {u: to_iso3(u) for u in uniques}
+    iso3 = values.astype("object").map(mapping)
+    present = values.notna() & (values.astype("string").str.strip() != "")
+    unknown = present & iso3.isna()
+    return iso3.astype("object"), unknown.fillna(False).astype(bool)
+
+
+def country_name(iso3: str) -> str:
+    """Return a readable English name for an ISO3 code (the code itself when unknown)."""
+    import pycountry
+
+    c = pycountry.countries.get(alpha_3=iso3)
+    if c is None:
+        return iso3
+    return getattr(c, "common_name", None) or c.name
+
+
+@cache
+def boundaries():
+    """Return the bundled admin-0 outlines as a GeoDataFrame (EPSG:4326, columns iso3, name)."""
+    import geopandas as gpd
+
+    from geoprospect.bundled import layer_path
+
+    g = gpd.read_file(layer_path("countries.geojson"))
+    return g[g["iso3"].notna()].reset_index(drop=True)
+
+
+def locate(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    """Return the ISO3 code of the country each point lies in (vectorised).
+
+    Points inside no outline take the nearest outline within :data:`COASTAL_TOLERANCE_DEG`;
+    points farther out (open sea) get None.
+
+    Parameters
+    ----------
+    lon, lat : array_like
+        Coordinates in degrees (EPSG:4326).
+
+    Returns
+    -------
+    numpy.ndarray of object
+    """
+    import shapely
+
+    lon = np.asarray(lon, dtype=float)
+    lat = np.asarray(lat, dtype=float)
+    result = np.full(lon.shape, None, dtype=object)
+    ok = np.isfinite(lon) & np.isfinite(lat)
+    if not ok.any():
+        return result
+    world = boundaries()
+    tree = _tree()
+    points = shapely.points(lon[ok], lat[ok])
+    pt_idx, poly_idx = tree.query(points, predicate="intersects")
+    codes = world["iso3"].to_numpy(dtype=object)
+    found = np.full(points.shape, None, dtype=object)
+    # a point on a shared border may hit two outlines: keep the first hit
+    first = np.unique(pt_idx, return_index=True)[1]
+    found[pt_idx[first]] = codes[poly_idx[first]]
+    missing = np.flatnonzero(found == None)  # noqa: E711 - elementwise comparison
+    if missing.size:
+        near_pt, near_poly = tree.query_nearest(
+            points[missing], max_distance=COASTAL_TOLERANCE_DEG, all_matches=False
+        )
+        found[missing[near_pt]] = codes[near_poly]
+    result[ok] = found
+    return result
+
+
+@cache
+def _tree():
+    import shapely
+
+    return shapely.STRtree(boundaries().geometry.values)

@@ -1,0 +1,45 @@
+"""One exception tree for geoprospect.
+
+Every expected failure raises a subclass of :class:`GeoprospectError`. Each subclass also
+derives from the builtin exception that fits it (the rasterio convention), so callers can
+catch ``ValueError`` or ``OSError`` without knowing geoprospect's types. The CLI turns any
+``GeoprospectError`` into one line on stderr and exit code 2; anything else is a bug (exit 1).
+"""
+
+from __future__ import annotations
+
+
+class GeoprospectError(Exception):
+    """Base class of every expected geoprospect failure."""
+
+
+class LayerError(GeoprospectError, ValueError):
+    """A layer cannot be read or does not fit the schema (bad file, column, value, CRS)."""
+
+
+class CRSError(LayerError):
+    """A layer's coordinate reference system is missing, unknown or inconsistent."""
+
+
+class OutputError(GeoprospectError, OSError):
+    """An output cannot be written (exists without --overwrite, unknown format, disk)."""
+
+
+class ModelError(GeoprospectError, ValueError):
+    """A model file is missing, untrusted, incompatible or was used with wrong inputs."""
+
+
+class RouteError(GeoprospectError, ValueError):
+    """No processing route can be built for the request (no port, no compatible plant)."""
+
+
+class RasterError(GeoprospectError, ValueError):
+    """A covariate raster cannot be read or does not cover what it must."""
+
+
+class ValidationFailed(LayerError):
+    """A layer has validation errors; ``problems`` holds every one of them."""
+
+    def __init__(self, message: str, problems: list | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or []

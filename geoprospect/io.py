@@ -1,0 +1,309 @@
+"""Read any vector layer into a GeoDataFrame in EPSG:4326.
+
+Formats: GeoPackage (``layer=`` when it holds several), GeoJSON, GeoJSON sequences
+(``.geojsonl``/``.geojsons``/``.ndjson``), Shapefile (also zipped), FlatGeobuf, GeoParquet, KML,
+CSV/TSV/TXT and XLSX with coordinate columns (``lat``/``latitude``/``y`` and
+``lon``/``lng``/``long``/``longitude``/``x``, any case) or a WKT column.
+
+The index of the returned frame is the 1-based row number in the file, so every later message
+can name the row. Problems found while reading (an unparsable coordinate, bad WKT) are collected
+in ``gdf.attrs["problems"]`` rather than raised, so that validation reports all of them at once.
+"""
+
+from __future__ import annotations
+
+import csv
+import io as _stdio
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from geoprospect.errors import CRSError, LayerError
+from geoprospect.problems import Problem
+
+LAT_NAMES = ("lat", "latitude", "y", "lat_dd", "latitude_dd", "lat_wgs84", "decimallatitude")
+LON_NAMES = (
+    "lon", "lng", "long", "longitude", "x", "lon_dd", "longitude_dd", "lon_wgs84",
+    "decimallongitude",
+)
+WKT_NAMES = ("wkt", "geometry", "geom", "the_geom", "wkt_geom", "shape")
+DELIMITED = {".csv", ".tsv", ".txt", ".tab"}
+SPREADSHEET = {".xlsx", ".xlsm"}
+PARQUET = {".parquet", ".geoparquet", ".pq"}
+GEOJSONSEQ = {".geojsonl", ".geojsons", ".geojsonseq", ".ndjson", ".jsonl"}
+VECTOR = {".gpkg", ".geojson", ".json", ".shp", ".zip", ".fgb", ".kml", ".kmz", ".gml", ".gpx"}
+LONLAT_SHARE = 0.5
+"""A layer without CRS is taken as lon/lat when at least this share of its geometries fits;
+the few rows that do not are then reported by validation, row by row."""
+SUPPORTED = DELIMITED | SPREADSHEET | PARQUET | GEOJSONSEQ | VECTOR
+
+
+def read_layer(
+    path: str | Path,
+    *,
+    layer: str | None = None,
+    crs: str | None = None,
+    encoding: str | None = None,
+):
+    """Read a vector layer from any supported file into EPSG:4326.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file to read. It is never modified.
+    layer : str, optional
+        Layer name for multi-layer containers (GeoPackage, KML). Required when there are several.
+    crs : str, optional
+        CRS of the coordinates when the file does not say (every CSV), e.g. ``"EPSG:32736"``.
+    encoding : str, optional
+        Text encoding of delimited files; UTF-8 (with or without BOM) by default.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Index = 1-based row number; ``attrs["problems"]`` holds read-time problems and
+        ``attrs["source"]`` the file name.
+
+    Raises
+    ------
+    LayerError
+        File missing, unknown format, unreadable, no geometry or coordinate columns.
+    CRSError
+        No CRS and coordinates that are not longitude/latitude, or an unknown CRS.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise LayerError(f"{path}: file not found")
+    if path.is_dir():
+        raise LayerError(f"{path}: is a folder, not a layer file")
+    ext = _extension(path)
+    if ext not in SUPPORTED:
+        raise LayerError(
+            f"{path.name}: unsupported format {ext or '(no extension)'}; "
+            f"use one of {', '.join(sorted(SUPPORTED))}"
+        )
+    problems: list[Problem] = []
+    if ext in DELIMITED or ext in SPREADSHEET:
+        frame = _read_table(path, ext, encoding)
+        gdf = _geometry_from_columns(frame, path, problems)
+    elif ext in PARQUET:
+        gdf = _read_parquet(path, problems)
+    else:
+        gdf = _read_vector(path, ext, layer)
+    gdf = _to_wgs84(gdf, path, crs)
+    gdf.index = pd.RangeIndex(1, len(gdf) + 1, name="row")
+    gdf.attrs["problems"] = problems
+    gdf.attrs["source"] = path.name
+    return gdf
+
+
+def _extension(path: Path) -> str:
+    suffixes = [s.lower() for s in path.suffixes]
+    if len(suffixes) >= 2 and suffixes[-2:] == [".shp", ".zip"]:
+        return ".zip"
+    return suffixes[-1] if suffixes else ""
+
+
+def _read_vector(path: Path, ext: str, layer: str | None):
+    import pyogrio
+
+    source = str(path)
+    try:
+        layers = pyogrio.list_layers(source)
+    except Exception as exc:  # pyogrio raises DataSourceError and friends
+        raise LayerError(f"{path.name}: cannot open as a vector layer ({_short(exc)})") from exc
+    names = [str(n) for n in layers[:, 0]] if len(layers) else []
+    if layer is None and len(names) > 1 and ext in {".gpkg", ".kml", ".kmz", ".gml", ".zip"}:
+        raise LayerError(
+            f"{path.name}: holds {len(names)} layers ({', '.join(names)}); choose one with --layer"
+        )
+    if layer is not None and layer not in names:
+        raise LayerError(f"{path.name}: no layer {layer!r}; layers are {', '.join(names)}")
+    kwargs = {"layer": layer} if layer is not None else {}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            gdf = pyogrio.read_dataframe(source, **kwargs)
+    except Exception as exc:
+        raise LayerError(f"{path.name}: cannot read ({_short(exc)})") from exc
+    if "geometry" not in gdf:
+        raise LayerError(f"{path.name}: the layer has no geometry")
+    return gdf
+
+
+def _read_parquet(path: Path, problems: list[Problem]):
+    import geopandas as gpd
+
+    try:
+        return gpd.read_parquet(path)
+    except ValueError:
+        # plain Parquet (no geo metadata): coordinates in columns, like a CSV
+        try:
+            frame = pd.read_parquet(path)
+        except Exception as exc:
+            raise LayerError(f"{path.name}: cannot read Parquet ({_short(exc)})") from exc
+        return _geometry_from_columns(frame, path, problems)
+    except Exception as exc:
+        raise LayerError(f"{path.name}: cannot read GeoParquet ({_short(exc)})") from exc
+
+
+def _read_table(path: Path, ext: str, encoding: str | None) -> pd.DataFrame:
+    if ext in SPREADSHEET:
+        try:
+            return pd.read_excel(path, dtype=str, keep_default_na=False).replace("", np.nan)
+        except Exception as exc:
+            raise LayerError(f"{path.name}: cannot read spreadsheet ({_short(exc)})") from exc
+    raw = path.read_bytes()
+    text = _decode(raw, path, encoding)
+    if not text.strip():
+        raise LayerError(f"{path.name}: file is empty")
+    sep = "\t" if ext in {".tsv", ".tab"} else _sniff_delimiter(text)
+    try:
+        frame = pd.read_csv(
+            _stdio.StringIO(text), sep=sep, dtype=str, keep_default_na=False, skipinitialspace=True
+        )
+    except pd.errors.ParserError as exc:
+        raise LayerError(f"{path.name}: malformed table ({_short(exc)})") from exc
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame.replace({"": np.nan})
+
+
+def _decode(raw: bytes, path: Path, encoding: str | None) -> str:
+    enc = encoding or "utf-8-sig"
+    try:
+        return raw.decode(enc)
+    except LookupError as exc:
+        raise LayerError(f"{path.name}: unknown encoding {enc!r}") from exc
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise LayerError(
+            f"{path.name}: line {line}: not valid {enc} (byte 0x{raw[exc.start]:02x}); "
+            "re-save the file as UTF-8 or pass --encoding (e.g. --encoding latin-1)"
+        ) from exc
+
+
+def _sniff_delimiter(text: str) -> str:
+    sample = text[:65536]
+    try:
+        return csv.Sniffer().sniff(sample.split("\n", 1)[0], delimiters=",;\t|").delimiter
+    except csv.Error:
+        return ","
+
+
+def _find_column(columns: list[str], names: tuple[str, ...]) -> str | None:
+    lowered = {c.strip().lower(): c for c in columns}
+    for name in names:
+        if name in lowered:
+            return lowered[name]
+    return None
+
+
+def _geometry_from_columns(frame: pd.DataFrame, path: Path, problems: list[Problem]):
+    import geopandas as gpd
+    import shapely
+
+    columns = list(frame.columns)
+    lat_col = _find_column(columns, LAT_NAMES)
+    lon_col = _find_column(columns, LON_NAMES)
+    rows = np.arange(1, len(frame) + 1)
+    if lat_col and lon_col:
+        lon = _numeric(frame[lon_col], lon_col, rows, path, problems)
+        lat = _numeric(frame[lat_col], lat_col, rows, path, problems)
+        ok = np.isfinite(lon) & np.isfinite(lat)
+        geoms = np.full(len(frame), None, dtype=object)
+        geoms[ok] = shapely.points(lon[ok], lat[ok])
+        missing = ~ok & frame[lon_col].isna().to_numpy() & frame[lat_col].isna().to_numpy()
+        for r in rows[missing]:
+            problems.append(Problem(path.name, int(r), f"{lat_col}/{lon_col}",
+                                    "coordinates are empty", "warning"))
+        data = frame.drop(columns=[lat_col, lon_col])
+        return gpd.GeoDataFrame(data, geometry=geoms)
+    wkt_col = _find_column(columns, WKT_NAMES)
+    if wkt_col:
+        text = frame[wkt_col].astype("object").to_numpy()
+        geoms = np.full(len(frame), None, dtype=object)
+        present = pd.notna(text)
+        parsed = shapely.from_wkt(text[present], on_invalid="ignore")
+        geoms[present] = parsed
+        bad = np.flatnonzero(present)[pd.isna(parsed)]
+        for i in bad:
+            problems.append(
+                Problem(path.name, int(rows[i]), wkt_col, f"not valid WKT: {_clip(text[i])!r}")
+            )
+        return gpd.GeoDataFrame(frame.drop(columns=[wkt_col]), geometry=geoms)
+    raise LayerError(
+        f"{path.name}: no coordinate columns; expected lat/latitude/y and lon/lng/longitude/x, "
+        f"or a WKT column (found: {', '.join(columns[:12])})"
+    )
+
+
+def _numeric(series: pd.Series, column: str, rows, path: Path, problems: list[Problem]):
+    values = pd.to_numeric(series.astype("string").str.strip(), errors="coerce").to_numpy(
+        dtype=float, na_value=np.nan
+    )
+    bad = np.isnan(values) & series.notna().to_numpy()
+    for i in np.flatnonzero(bad)[:1000]:
+        problems.append(
+            Problem(path.name, int(rows[i]), column, f"{_clip(series.iloc[i])!r} is not a number")
+        )
+    return values
+
+
+def _to_wgs84(gdf, path: Path, crs: str | None):
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError as ProjCRSError
+
+    if crs is not None:
+        try:
+            user_crs = CRS.from_user_input(crs)
+        except ProjCRSError as exc:
+            raise CRSError(f"{path.name}: --crs {crs!r} is not a known CRS") from exc
+        if gdf.crs is not None and CRS(gdf.crs) != user_crs:
+            warnings.warn(
+                f"{path.name}: file says {gdf.crs.to_string()}, using --crs {crs} instead",
+                stacklevel=3,
+            )
+        gdf = gdf.set_crs(user_crs, allow_override=True)
+    if gdf.crs is None:
+        share, bounds = _lonlat_share(gdf)
+        if share < LONLAT_SHARE:
+            raise CRSError(
+                f"{path.name}: no CRS, and the coordinates (x {bounds[0]:.6g}..{bounds[2]:.6g}, "
+                f"y {bounds[1]:.6g}..{bounds[3]:.6g}) are not longitude/latitude; "
+                "say which CRS they are in with --crs (e.g. --crs EPSG:32736)"
+            )
+        return gdf.set_crs("EPSG:4326")
+    if CRS(gdf.crs).equals(CRS("EPSG:4326"), ignore_axis_order=True):
+        return gdf.set_crs("EPSG:4326", allow_override=True)
+    try:
+        return gdf.to_crs("EPSG:4326")
+    except Exception as exc:
+        raise CRSError(f"{path.name}: cannot reproject from {gdf.crs} ({_short(exc)})") from exc
+
+
+def _lonlat_share(gdf) -> tuple[float, np.ndarray]:
+    """Share of geometries whose coordinates look like lon/lat (or swapped lat/lon)."""
+    import shapely
+
+    geoms = gdf.geometry.to_numpy()
+    valid = pd.notna(geoms)
+    valid[valid] = ~shapely.is_empty(geoms[valid])
+    if not valid.any():
+        return 1.0, np.zeros(4)
+    b = shapely.bounds(geoms[valid])
+    fits = (np.abs(b) <= 180).all(axis=1) & (
+        (np.abs(b[:, [1, 3]]) <= 90).all(axis=1) | (np.abs(b[:, [0, 2]]) <= 90).all(axis=1)
+    )
+    total = np.array([b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()])
+    return float(fits.mean()), total
+
+
+def _clip(value, n: int = 40) -> str:
+    s = str(value)
+    return s if len(s) <= n else s[: n - 1] + "…"
+
+
+def _short(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__

@@ -1,0 +1,244 @@
+"""Write result tables and layers atomically, in the format the file extension names.
+
+``.csv`` (point coordinates as ``lon``/``lat``, other geometries as WKT), ``.geojson``,
+``.geojsonl`` (GeoJSON sequence), ``.gpkg``, ``.parquet`` (GeoParquet), ``.fgb``, ``.json``
+(plain records), ``.xlsx`` (a Results sheet, a Sources sheet and a Metadata sheet).
+
+Every write goes to a temporary file beside the target and is renamed over it only when
+complete, so an interrupted or failed write leaves any existing target intact. An existing
+target is refused unless ``overwrite=True``. Inputs are never touched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from geoprospect.errors import OutputError
+
+FORMATS = {
+    ".csv": "CSV", ".geojson": "GeoJSON", ".geojsonl": "GeoJSONSeq", ".gpkg": "GPKG",
+    ".parquet": "GeoParquet", ".fgb": "FlatGeobuf", ".json": "JSON records", ".xlsx": "XLSX",
+}
+
+
+def output_format(path: str | Path) -> str:
+    """Return the format name for an output path, or raise OutputError for an unknown one."""
+    ext = Path(path).suffix.lower()
+    if ext not in FORMATS:
+        raise OutputError(
+            f"{Path(path).name}: unknown output format {ext or '(none)'}; "
+            f"use one of {', '.join(FORMATS)}"
+        )
+    return FORMATS[ext]
+
+
+@contextlib.contextmanager
+def atomic_path(target: str | Path, *, overwrite: bool = False) -> Iterator[Path]:
+    """Yield a temporary path beside ``target``; rename it over ``target`` on success.
+
+    The temporary file keeps the target's extension (GDAL picks drivers by extension). On any
+    exception, KeyboardInterrupt included, the temporary file is removed and ``target`` is left
+    as it was.
+    """
+    target = Path(target)
+    if target.exists() and not overwrite:
+        raise OutputError(f"{target}: exists; pass --overwrite to replace it")
+    parent = target.parent if str(target.parent) else Path(".")
+    if not parent.is_dir():
+        raise OutputError(f"{target}: folder {parent} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".tmp{target.suffix}", dir=parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    tmp_path.unlink()  # drivers such as GPKG refuse to open an existing empty file
+    try:
+        yield tmp_path
+        if not tmp_path.exists():
+            raise OutputError(f"{target}: nothing was written")
+        os.replace(tmp_path, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            if tmp_path.is_dir():
+                import shutil
+
+                shutil.rmtree(tmp_path)
+            else:
+                tmp_path.unlink()
+        raise
+
+
+def write_table(
+    gdf,
+    path: str | Path,
+    *,
+    overwrite: bool = False,
+    metadata: dict | None = None,
+    sources=None,
+    layer_name: str = "results",
+) -> Path:
+    """Write a (Geo)DataFrame atomically in the format given by ``path``'s extension.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame or pandas.DataFrame
+        The table to write. Geometry, when present, must be in EPSG:4326.
+    path : str or Path
+        Target file; the extension picks the format (see module docstring).
+    overwrite : bool
+        Replace an existing file.
+    metadata : dict, optional
+        Provenance (data date, model hash, tool version). Written as columns ``data_date`` and
+        ``model_sha256`` in every format, and in full into GeoPackage/Parquet/XLSX metadata.
+    sources : pandas.DataFrame, optional
+        A table of sources; written as the Sources sheet of XLSX outputs.
+    layer_name : str
+        Layer name inside GeoPackage outputs.
+
+    Returns
+    -------
+    Path
+        The written file.
+    """
+    path = Path(path)
+    fmt = output_format(path)
+    frame = _with_provenance(gdf, metadata)
+    try:
+        with atomic_path(path, overwrite=overwrite) as tmp:
+            _WRITERS[fmt](frame, tmp, metadata or {}, sources, layer_name)
+    except OutputError:
+        raise
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write ({exc.strerror or exc})") from exc
+    return path
+
+
+def _with_provenance(gdf, metadata: dict | None):
+    frame = gdf.copy()
+    if metadata:
+        for key in ("data_date", "model_sha256"):
+            if metadata.get(key) and key not in frame.columns:
+                frame[key] = metadata[key]
+    for col in frame.columns:
+        if col != getattr(frame, "_geometry_column_name", None) and frame[col].dtype == object:
+            frame[col] = frame[col].map(_plain, na_action="ignore")
+    return frame
+
+
+def _plain(v):
+    if isinstance(v, (list, tuple, set)):
+        return ";".join(map(str, v))
+    if isinstance(v, dict):
+        return json.dumps(v, ensure_ascii=False)
+    return v
+
+
+def _is_geo(frame) -> bool:
+    return hasattr(frame, "geometry") and getattr(frame, "_geometry_column_name", None) in frame
+
+
+def _flat(frame) -> pd.DataFrame:
+    """Drop geometry into lon/lat (points) or WKT (others) columns."""
+    if not _is_geo(frame):
+        return pd.DataFrame(frame)
+    geom = frame.geometry
+    data = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+    if len(frame) and (geom.geom_type.dropna() == "Point").all():
+        data["lon"] = geom.x.round(6)
+        data["lat"] = geom.y.round(6)
+    else:
+        data["wkt"] = geom.to_wkt(rounding_precision=6)
+    return data
+
+
+def _write_csv(frame, tmp, metadata, sources, layer_name):
+    _flat(frame).to_csv(tmp, index=False, encoding="utf-8")
+
+
+def _write_json(frame, tmp, metadata, sources, layer_name):
+    records = _flat(frame).replace({np.nan: None}).to_dict(orient="records")
+    payload = {"metadata": metadata, "records": records}
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(payload, fh, ensure_ascii=False, indent=1, default=_json_default)
+
+
+def _json_default(v):
+    if isinstance(v, (np.integer,)):
+        return int(v)
+    if isinstance(v, (np.floating,)):
+        return None if np.isnan(v) else float(v)
+    if isinstance(v, (np.bool_,)):
+        return bool(v)
+    if isinstance(v, (pd.Timestamp,)):
+        return v.isoformat()
+    return str(v)
+
+
+def _ogr(driver):
+    def write(frame, tmp, metadata, sources, layer_name):
+        import pyogrio
+
+        if not _is_geo(frame):
+            raise OutputError(f"{tmp.suffix} output needs geometries; use .csv/.json/.xlsx")
+        kwargs = {}
+        if driver == "GPKG":
+            kwargs["layer"] = layer_name
+            kwargs["metadata"] = {k: str(v) for k, v in metadata.items()}
+        pyogrio.write_dataframe(frame, tmp, driver=driver, **kwargs)
+
+    return write
+
+
+def _write_parquet(frame, tmp, metadata, sources, layer_name):
+    if _is_geo(frame):
+        frame.to_parquet(tmp, index=False, geometry_encoding="WKB", schema_version="1.1.0")
+    else:
+        frame.to_parquet(tmp, index=False)
+    if metadata:
+        import pyarrow.parquet as pq
+
+        table = pq.read_table(tmp)
+        meta = dict(table.schema.metadata or {})
+        meta[b"geoprospect"] = json.dumps(metadata, default=str).encode()
+        pq.write_table(table.replace_schema_metadata(meta), tmp)
+
+
+def _write_xlsx(frame, tmp, metadata, sources, layer_name):
+    data = _flat(frame)
+    with pd.ExcelWriter(tmp, engine="openpyxl") as xl:
+        data.to_excel(xl, sheet_name="Results", index=False)
+        if sources is not None and len(sources):
+            pd.DataFrame(sources).to_excel(xl, sheet_name="Sources", index=False)
+        elif "source" in data.columns:
+            cols = [c for c in ("id", "name", "source", "source_url") if c in data.columns]
+            data[cols].to_excel(xl, sheet_name="Sources", index=False)
+        meta = pd.DataFrame({"key": list(metadata), "value": [str(v) for v in metadata.values()]})
+        meta.to_excel(xl, sheet_name="Metadata", index=False)
+        for sheet in xl.sheets.values():
+            _no_formulas(sheet)
+
+
+def _no_formulas(sheet) -> None:
+    """Store text that starts with '=' as text, so a layer cannot plant a spreadsheet formula."""
+    for row in sheet.iter_rows():
+        for cell in row:
+            if cell.data_type == "f":
+                cell.data_type = "s"
+
+
+_WRITERS = {
+    "CSV": _write_csv,
+    "JSON records": _write_json,
+    "GeoJSON": _ogr("GeoJSON"),
+    "GeoJSONSeq": _ogr("GeoJSONSeq"),
+    "GPKG": _ogr("GPKG"),
+    "FlatGeobuf": _ogr("FlatGeobuf"),
+    "GeoParquet": _write_parquet,
+    "XLSX": _write_xlsx,
+}
