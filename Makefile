@@ -21,7 +21,7 @@ demo: $(STAMP)
 ## test: lint, then the whole suite (browser tests need Debian's chromium: `make browser`)
 test: $(STAMP) browser
 	$(BIN)/ruff check geoprospect tests benchmarks scripts
-	$(BIN)/python -m pytest -n 2 --dist loadfile
+	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n 2 --dist loadfile
 
 ## browser: install headless Chromium from Debian when it is missing (needs root or sudo)
 browser:

@@ -1,0 +1,150 @@
+"""``geoprospect rank``: score and rank deposits, print the top, write a table and a map."""
+
+from __future__ import annotations
+
+import click
+
+from geoprospect.cli.options import (
+    country_option,
+    output_option,
+    overwrite_option,
+    parse_countries,
+    read_options,
+)
+from geoprospect.cli.scenario import scenario_options
+
+
+@click.command()
+@click.argument("layers", nargs=-1, type=click.Path(dir_okay=False))
+@read_options
+@country_option
+@click.option("--model", "model_path", type=click.Path(dir_okay=False), default=None,
+              help="A .skops model (default: the bundled model).")
+@click.option("--weights", default=None, metavar="grade=W,logistics=W,risk=W",
+              help="Switch to the transparent weighted multi-criteria score.")
+@click.option("--top", type=int, default=15, show_default=True, help="Rows to print.")
+@click.option("--draws", type=int, default=200, show_default=True,
+              help="Monte Carlo draws for the uncertainty band and P(top-10); 0 disables.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--exclude-flagged", is_flag=True,
+              help="Leave out deposits whose legal status makes investment doubtful.")
+@click.option("--investor", type=click.Choice(["state", "foreign"]), default="state",
+              show_default=True, help="Indian state company or foreign investor (flags differ).")
+@scenario_options
+@output_option()
+@overwrite_option
+@click.option("--map", "map_path", type=click.Path(dir_okay=False), default=None,
+              help="Also publish an interactive HTML map.")
+@click.option("--offline", is_flag=True, help="Make the map self-contained (no network).")
+@click.option("--routes", "route_top", type=int, default=10, show_default=True,
+              help="Draw the best routes of this many top deposits on the map.")
+def rank(layers, layer, crs, encoding, country, model_path, weights, top, draws, seed,
+         exclude_flagged, investor, avoid, status, avoid_passage, to, network_path, output,
+         overwrite, map_path, offline, route_top):
+    """Rank deposits in LAYERS (default: the bundled five-country deposits).
+
+    Prints the ranked table and writes OUT (-o) in any supported format; .json gives plain
+    records with every output column.
+    """
+    from geoprospect.cli.scenario import build_network
+    from geoprospect.errors import LayerError
+    from geoprospect.mcda import parse_weights
+    from geoprospect.ranking import rank as rank_deposits
+    from geoprospect.ranking import top_table
+
+    try:
+        parsed = parse_weights(weights)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--weights") from None
+    countries = parse_countries(country)
+    gdf = _load(layers, layer, crs, encoding)
+    network = build_network(avoid, status, avoid_passage, to, network_path)
+    ranked = rank_deposits(gdf, model=model_path, weights=parsed, countries=countries,
+                           draws=draws, seed=seed, exclude_flagged=exclude_flagged,
+                           investor=investor, network=network)
+    if ranked.empty:
+        raise LayerError("no deposits left to rank (check --country and --exclude-flagged)")
+    _print(top_table(ranked, top), ranked, parsed)
+    metadata = _metadata(ranked)
+    if output:
+        from geoprospect.output import write_table
+
+        write_table(ranked, output, overwrite=overwrite, metadata=metadata)
+        click.echo(f"wrote {len(ranked)} rows to {output}", err=True)
+    if map_path:
+        from geoprospect.maps import make_map, save_map
+
+        import geopandas as gpd
+
+        from geoprospect.bundled import layer_path
+
+        m = make_map(ranked, facilities=gpd.read_file(layer_path("facilities.geojson")),
+                     route_legs=ranked.attrs.get("route_legs"), offline=offline,
+                     data_date=metadata["data_date"], top_routes=route_top)
+        save_map(m, map_path, offline=offline, overwrite=overwrite)
+        click.echo(f"wrote map {map_path}{' (offline)' if offline else ''}", err=True)
+
+
+def _load(layers, layer, crs, encoding):
+    import pandas as pd
+
+    from geoprospect.errors import ValidationFailed
+    from geoprospect.validate import errors_in, load_layer
+
+    if not layers:
+        from geoprospect.bundled import layer_path
+
+        layers = (str(layer_path("deposits.geojson")),)
+    frames = []
+    for path in layers:
+        gdf, problems = load_layer(path, layer=layer, crs=crs, encoding=encoding)
+        errs = errors_in(problems)
+        if errs:
+            more = f" (and {len(errs) - 1} more; run `geoprospect validate {path}`)" \
+                if len(errs) > 1 else ""
+            raise ValidationFailed(f"{errs[0]}{more}", problems)
+        frames.append(gdf)
+    if len(frames) == 1:
+        return frames[0]
+    import geopandas as gpd
+
+    merged = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs="EPSG:4326")
+    dup = merged["id"].astype(str).duplicated()
+    if dup.any():
+        from geoprospect.errors import LayerError
+
+        raise LayerError(f"id {merged.loc[dup, 'id'].iloc[0]!r} appears in more than one layer")
+    merged.index = pd.RangeIndex(1, len(merged) + 1, name="row")
+    return merged
+
+
+def _metadata(ranked) -> dict:
+    from geoprospect import __version__
+    from geoprospect.bundled import data_date
+
+    return {"data_date": data_date(), "model_sha256": ranked.attrs.get("model_sha256", ""),
+            "geoprospect_version": __version__, "weights": ranked.attrs.get("weights")}
+
+
+def _print(table, ranked, weights) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    title = "Ranked deposits" + (f" (weighted view {weights})" if weights else " (model score)")
+    t = Table(title=title)
+    for col in table.columns:
+        t.add_column(col, justify="right" if col not in ("name", "country", "flags") else "left",
+                     overflow="fold", max_width=34 if col == "name" else None)
+    for rec in table.itertuples(index=False):
+        t.add_row(*(_cell(v) for v in rec))
+    Console(stderr=False, width=170).print(t)
+
+
+def _cell(v) -> str:
+    from rich.markup import escape
+
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return f"{v:.2f}" if abs(v) < 1 else f"{v:.1f}"
+    return escape(str(v))

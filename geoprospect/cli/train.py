@@ -1,0 +1,57 @@
+"""``geoprospect train``: fit a scoring model on a labelled layer and print its validation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from geoprospect.cli.options import overwrite_option, read_options
+from geoprospect.cli.scenario import scenario_options
+
+
+@click.command()
+@click.argument("layer_file", metavar="LAYER", type=click.Path(dir_okay=False), required=False)
+@read_options
+@click.option("--label", default="outcome", show_default=True,
+              help="0/1 label column, or 'outcome' for the documented development-outcome label.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True,
+              help="Model file to write (.skops); the card (.md), metrics (.metrics.json) and "
+                   "figures (.png) go beside it.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--bootstrap", "n_boot", type=int, default=2000, show_default=True,
+              help="Bootstrap resamples for the intervals of the differences to the baselines.")
+@click.option("--as-of", "as_of", type=int, default=2026, show_default=True,
+              help="Year the projects are judged as of (censoring).")
+@scenario_options
+@overwrite_option
+def train(layer_file, layer, crs, encoding, label, output, seed, n_boot, as_of, avoid, status,
+          avoid_passage, to, network_path, overwrite):
+    """Train on LAYER (default: the bundled global projects) and write OUTPUT.skops."""
+    from geoprospect.cli.scenario import build_network
+    from geoprospect.errors import ValidationFailed
+    from geoprospect.model import save_model
+    from geoprospect.training import summary_lines, train as fit, write_report
+    from geoprospect.validate import errors_in, load_layer
+
+    out = Path(output)
+    if out.suffix != ".skops":
+        raise click.BadParameter("the model file must end in .skops", param_hint="-o")
+    if out.exists() and not overwrite:
+        raise click.BadParameter(f"{out} exists; pass --overwrite", param_hint="-o")
+    if layer_file is None:
+        from geoprospect.bundled import layer_path
+
+        layer_file = str(layer_path("projects.geojson"))
+    gdf, problems = load_layer(layer_file, layer=layer, crs=crs, encoding=encoding)
+    errs = errors_in(problems)
+    if errs:
+        raise ValidationFailed(f"{errs[0]}" + (f" (and {len(errs) - 1} more)" if len(errs) > 1
+                                               else ""), problems)
+    network = build_network(avoid, status, avoid_passage, to, network_path)
+    model, report = fit(gdf, label=label, seed=seed, n_boot=n_boot, as_of=as_of, network=network)
+    for line in summary_lines(report):
+        click.echo(line)
+    save_model(model, out, overwrite=overwrite)
+    card, metrics = write_report(model, report, out)
+    click.echo(f"wrote {out} (sha256 {model.sha256[:12]}), {card}, {metrics}", err=True)

@@ -1,0 +1,38 @@
+"""Small helpers to read optional canonical columns as arrays."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+def numeric(gdf, name: str) -> np.ndarray:
+    """Column as float array; all-NaN when the column is absent."""
+    if name not in gdf.columns:
+        return np.full(len(gdf), np.nan)
+    return pd.to_numeric(gdf[name], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
+def text(gdf, name: str) -> pd.Series:
+    """Column as lower-case string Series ('' where missing)."""
+    if name not in gdf.columns:
+        return pd.Series("", index=gdf.index, dtype="object")
+    return gdf[name].astype("string").str.lower().fillna("").astype("object")
+
+
+def point_coords(gdf) -> tuple[np.ndarray, np.ndarray]:
+    """Lon/lat of each row's representative point (NaN for empty geometries)."""
+    import shapely
+
+    geoms = gdf.geometry.to_numpy()
+    lon = np.full(len(gdf), np.nan)
+    lat = np.full(len(gdf), np.nan)
+    ok = pd.notna(geoms)
+    ok[ok] = ~shapely.is_empty(geoms[ok])
+    if ok.any():
+        g = geoms[ok]
+        is_point = shapely.get_type_id(g) == 0
+        reps = np.where(is_point, g, shapely.point_on_surface(g))
+        lon[ok] = shapely.get_x(reps)
+        lat[ok] = shapely.get_y(reps)
+    return lon, lat

@@ -1,0 +1,92 @@
+"""Grade pillar: grade, NdPr share, contained oxide, basket value, radioactivity, mineralogy."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from geoprospect.features._columns import numeric, text
+
+BASTNAESITE = ("bastnaesite", "parisite", "synchysite")
+PHOSPHATE = ("monazite", "xenotime", "churchite", "florencite")
+REFRACTORY = ("eudialyte", "loparite", "allanite", "fergusonite", "zircon", "apatite")
+
+
+def grade_features(gdf, *, prices=None) -> pd.DataFrame:
+    """Grade-pillar features for each row.
+
+    Contained tonnages are ``resource_mt * 1e6 * treo_pct / 100`` (and times ``ndpr_pct / 100``
+    for NdPr), on a log10 scale. The basket value per tonne of ore prices the NdPr share at the
+    NdPr oxide price, the Dy+Tb share at the Dy2O3 price (the Dy/Tb split is rarely published;
+    pricing it all as Dy is the conservative choice), and the remainder at the mean of the La2O3
+    and CeO2 prices. Unknown inputs give NaN, never a guess.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        Canonical deposit columns.
+    prices : geoprospect.reference.PriceDeck, optional
+        The bundled deck (latest annual prices) when None.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Features of the grade pillar plus report columns ``contained_treo_t``,
+        ``contained_ndpr_t``.
+    """
+    from geoprospect.reference import price_deck
+
+    deck = prices or price_deck()
+    treo = numeric(gdf, "treo_pct")
+    ndpr = numeric(gdf, "ndpr_pct")
+    dytb = numeric(gdf, "dytb_pct")
+    tonnage = numeric(gdf, "resource_mt")
+    contained_treo = tonnage * 1e6 * treo / 100
+    contained_ndpr = contained_treo * ndpr / 100
+    p = deck.usd_per_kg
+    rest_price = np.nanmean([p.get("la", np.nan), p.get("ce", np.nan)])
+    share_rest = 1 - (ndpr + np.nan_to_num(dytb)) / 100
+    basket_per_kg_reo = (ndpr / 100 * p.get("ndpr", np.nan)
+                         + np.nan_to_num(dytb) / 100 * p.get("dy", np.nan)
+                         + share_rest * rest_price)
+    basket = basket_per_kg_reo * 1000 * treo / 100  # USD per tonne of ore
+    th = numeric(gdf, "th_ppm")
+    u = numeric(gdf, "u_ppm")
+    radio = np.where(np.isnan(th) & np.isnan(u), np.nan, np.nan_to_num(th) + np.nan_to_num(u))
+    minerals = text(gdf, "minerals")
+    dtype = text(gdf, "deposit_type")
+    known_min = minerals != ""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = pd.DataFrame(
+            {
+                "treo_pct": treo,
+                "ndpr_pct": ndpr,
+                "log_contained_treo_t": np.where(contained_treo > 0, np.log10(contained_treo), np.nan),
+                "log_contained_ndpr_t": np.where(contained_ndpr > 0, np.log10(contained_ndpr), np.nan),
+                "basket_usd_t_ore": basket,
+                "radioactive_ppm": radio,
+                "min_bastnaesite": _has_any(minerals, BASTNAESITE, known_min),
+                "min_phosphate": _has_any(minerals, PHOSPHATE, known_min),
+                "min_ionic": np.where(known_min | (dtype != ""),
+                                      (minerals.str.contains("ionic") | (dtype == "ionic_clay"))
+                                      .astype(float), np.nan),
+                "min_refractory": _has_any(minerals, REFRACTORY, known_min),
+                "type_carbonatite": _is(dtype, "carbonatite"),
+                "type_placer": _is(dtype, "heavy_mineral_sands"),
+                "contained_treo_t": contained_treo,
+                "contained_ndpr_t": contained_ndpr,
+            },
+            index=gdf.index,
+        )
+    return out
+
+
+def _has_any(minerals: pd.Series, names: tuple[str, ...], known: pd.Series) -> np.ndarray:
+    pattern = "|".join(names)
+    hit = minerals.str.contains(pattern, regex=True).astype(float).to_numpy()
+    return np.where(known.to_numpy(), hit, np.nan)
+
+
+def _is(dtype: pd.Series, value: str) -> np.ndarray:
+    known = (dtype != "").to_numpy()
+    return np.where(known, (dtype == value).astype(float).to_numpy(), np.nan)

@@ -1,0 +1,47 @@
+"""Logistics pillar: the land leg to the best export port and the cost to a compatible plant.
+
+Distances are on the sphere (unit-sphere KD-tree in :mod:`geoprospect.routes`); landlocked
+countries use the corridor ports they really use (Malawi through Nacala or Beira). The full chain
+cost to the magnet maker is a report column of ``geoprospect routes``, not a model feature.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from geoprospect.features._columns import numeric, point_coords, text
+
+
+def logistics_features(gdf, *, network=None) -> pd.DataFrame:
+    """Logistics-pillar features for each row (vectorised over the whole frame).
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        Deposits (points or polygons; a polygon uses a point on its surface).
+    network : geoprospect.routes.RouteNetwork, optional
+        The route network; the bundled default (operating and construction facilities) when None.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``port_km``, ``land_cost_usd_t``, ``cost_to_plant_usd_t`` (features) and report columns
+        ``export_port``, ``plant_id``, ``land_km``, ``sea_km``, ``days_to_plant``.
+    """
+    from geoprospect.routes import site_logistics
+
+    lon, lat = point_coords(gdf)
+    iso3 = text(gdf, "country").str.upper().replace("", None).to_numpy(dtype=object)
+    minerals = gdf["minerals"].to_numpy(dtype=object) if "minerals" in gdf else None
+    result = site_logistics(
+        lon, lat, iso3, minerals=minerals, th_ppm=numeric(gdf, "th_ppm"),
+        u_ppm=numeric(gdf, "u_ppm"), network=network,
+    )
+    result.index = gdf.index
+    cols = ["port_km", "land_cost_usd_t", "cost_to_plant_usd_t", "export_port", "plant_id",
+            "land_km", "sea_km", "days_to_plant"]
+    for col in cols:
+        if col not in result:
+            result[col] = np.nan
+    return result[cols]

@@ -1,0 +1,70 @@
+"""Flags that decide whether a deposit is investable at all, kept apart from the score.
+
+A flag never changes a score; it is shown beside it, and ``--exclude-flagged`` leaves flagged
+deposits out of the ranking. Which flags count depends on who invests: a reservation of
+atomic minerals to Indian government companies bars a foreign investor but not an Indian
+state company (``investor="state"`` treats reservations in its home country as open).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from geoprospect.features._columns import text
+
+FLAG_RULES = {
+    "unlicensed": r"unlicen[cs]ed|illegal|without (?:a )?licen[cs]e|informal mining",
+    "armed_groups": r"armed group|militia|independence army|\bkia\b|border guard|\buwsa\b|wa army"
+                    r"|\bndaa\b",
+    "state_reserved": r"reserved to|reserved for|government compan|state compan|irel\b|"
+                      r"prescribed substance|atomic mineral",
+    "export_barred": r"export (?:is )?(?:prohibited|barred|banned)|export ban|no export",
+}
+BLOCKING = ("unlicensed", "armed_groups", "state_reserved", "export_barred", "conflict_area")
+"""Flags that make investment doubtful (``--exclude-flagged`` drops rows with any of them)."""
+
+
+def investability_flags(gdf, *, investor: str = "state", home: str = "IND") -> pd.Series:
+    """Return semicolon-separated flags per row.
+
+    Flags: ``producing`` (stage production — information, not a blocker), ``unlicensed``,
+    ``armed_groups``, ``state_reserved``, ``export_barred`` (from the sourced ``legal_status``
+    text), ``conflict_area`` (layer column), ``no_location`` (empty geometry).
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        Canonical deposit columns.
+    investor : {"state", "foreign"}
+        ``"state"``: an Indian state company; a reservation to government companies in
+        ``home`` is not a blocker for it. ``"foreign"``: every reservation is a blocker.
+    home : str
+        ISO3 of the investor's home country.
+    """
+    legal = text(gdf, "legal_status")
+    country = text(gdf, "country").str.upper()
+    stage = text(gdf, "stage")
+    columns = {"producing": (stage == "production").to_numpy()}
+    for name, pattern in FLAG_RULES.items():
+        hit = legal.str.contains(pattern, regex=True).to_numpy(dtype=bool, copy=True)
+        if name == "state_reserved" and investor == "state":
+            hit &= (country != home).to_numpy()
+        columns[name] = hit
+    columns["conflict_area"] = (text(gdf, "conflict_area") == "yes").to_numpy()
+    import shapely
+
+    geoms = gdf.geometry.to_numpy() if hasattr(gdf, "geometry") else np.full(len(gdf), None)
+    empty = pd.isna(geoms)
+    empty[~empty] = shapely.is_empty(geoms[~empty])
+    columns["no_location"] = empty
+    joined = pd.Series("", index=gdf.index, dtype="object")
+    for name, hit in columns.items():
+        joined = joined + np.where(hit, name + ";", "")
+    return joined.str.rstrip(";").rename("flags")
+
+
+def is_blocked(flags: pd.Series) -> pd.Series:
+    """True where any blocking flag is present."""
+    sets = flags.fillna("").str.split(";")
+    return sets.map(lambda s: any(f in BLOCKING for f in s))
