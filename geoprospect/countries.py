@@ -114,7 +114,8 @@ def normalise_countries(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     iso3 = values.astype("object").map(mapping)
     present = values.notna() & (values.astype("string").str.strip() != "")
     unknown = present & iso3.isna()
-    return iso3.astype("object"), unknown.fillna(False).astype(bool)
+    iso3 = iso3.astype("object")
+    return iso3.where(iso3.notna(), None), unknown.fillna(False).astype(bool)
 
 
 def country_name(iso3: str) -> str:

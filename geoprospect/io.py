@@ -54,11 +54,13 @@ def read_layer(
     path : str or Path
         The file to read. It is never modified.
     layer : str, optional
-        Layer name for multi-layer containers (GeoPackage, KML). Required when there are several.
+        Layer name for multi-layer containers (GeoPackage, KML; required when there are several),
+        or the sheet of a spreadsheet (the first sheet by default).
     crs : str, optional
         CRS of the coordinates when the file does not say (every CSV), e.g. ``"EPSG:32736"``.
     encoding : str, optional
-        Text encoding of delimited files; UTF-8 (with or without BOM) by default.
+        Text encoding of delimited files and of GDAL-read layers (GeoJSON, Shapefile ...);
+        UTF-8 (with or without BOM) by default.
 
     Returns
     -------
@@ -69,7 +71,8 @@ def read_layer(
     Raises
     ------
     LayerError
-        File missing, unknown format, unreadable, no geometry or coordinate columns.
+        File missing or empty, unknown format, unreadable (bad encoding, corrupt, a zip without a
+        layer, several layers and no ``layer``), no geometry or coordinate columns.
     CRSError
         No CRS and coordinates that are not longitude/latitude, or an unknown CRS.
     """
@@ -84,14 +87,18 @@ def read_layer(
             f"{path.name}: unsupported format {ext or '(no extension)'}; "
             f"use one of {', '.join(sorted(SUPPORTED))}"
         )
+    if path.stat().st_size == 0:
+        raise LayerError(f"{path.name}: file is empty")
+    if ext == ".zip":
+        _check_zip(path)
     problems: list[Problem] = []
     if ext in DELIMITED or ext in SPREADSHEET:
-        frame = _read_table(path, ext, encoding)
+        frame = _read_table(path, ext, encoding, layer)
         gdf = _geometry_from_columns(frame, path, problems)
     elif ext in PARQUET:
         gdf = _read_parquet(path, problems)
     else:
-        gdf = _read_vector(path, ext, layer)
+        gdf = _read_vector(path, ext, layer, encoding)
     gdf = _to_wgs84(gdf, path, crs)
     gdf.index = pd.RangeIndex(1, len(gdf) + 1, name="row")
     gdf.attrs["problems"] = problems
@@ -106,7 +113,24 @@ def _extension(path: Path) -> str:
     return suffixes[-1] if suffixes else ""
 
 
-def _read_vector(path: Path, ext: str, layer: str | None):
+ZIPPED_LAYERS = (".shp", ".gpkg", ".geojson", ".json", ".fgb", ".kml", ".gml", ".tab", ".mif")
+
+
+def _check_zip(path: Path) -> None:
+    """Fail with a clear message when a zip is corrupt or holds no layer GDAL could read."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as zf:
+            members = [m for m in zf.namelist() if not m.endswith("/")]
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise LayerError(f"{path.name}: not a valid zip archive ({_short(exc)})") from exc
+    if not any(m.lower().endswith(ZIPPED_LAYERS) for m in members):
+        shown = ", ".join(members[:8]) or "nothing"
+        raise LayerError(f"{path.name}: the zip holds no shapefile (.shp) or other layer (found: {shown})")
+
+
+def _read_vector(path: Path, ext: str, layer: str | None, encoding: str | None = None):
     import pyogrio
 
     source = str(path)
@@ -121,11 +145,20 @@ def _read_vector(path: Path, ext: str, layer: str | None):
         )
     if layer is not None and layer not in names:
         raise LayerError(f"{path.name}: no layer {layer!r}; layers are {', '.join(names)}")
-    kwargs = {"layer": layer} if layer is not None else {}
+    kwargs: dict = {"layer": layer} if layer is not None else {}
+    if encoding:
+        kwargs["encoding"] = encoding
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             gdf = pyogrio.read_dataframe(source, **kwargs)
+    except UnicodeDecodeError as exc:
+        raise LayerError(
+            f"{path.name}: text is not valid {encoding or 'UTF-8'} (byte 0x{exc.object[exc.start]:02x}); "
+            "re-save the file as UTF-8 or pass --encoding (e.g. --encoding latin-1)"
+        ) from exc
+    except LookupError as exc:
+        raise LayerError(f"{path.name}: unknown encoding {encoding!r}") from exc
     except Exception as exc:
         raise LayerError(f"{path.name}: cannot read ({_short(exc)})") from exc
     if "geometry" not in gdf:
@@ -149,12 +182,9 @@ def _read_parquet(path: Path, problems: list[Problem]):
         raise LayerError(f"{path.name}: cannot read GeoParquet ({_short(exc)})") from exc
 
 
-def _read_table(path: Path, ext: str, encoding: str | None) -> pd.DataFrame:
+def _read_table(path: Path, ext: str, encoding: str | None, layer: str | None = None) -> pd.DataFrame:
     if ext in SPREADSHEET:
-        try:
-            return pd.read_excel(path, dtype=str, keep_default_na=False).replace("", np.nan)
-        except Exception as exc:
-            raise LayerError(f"{path.name}: cannot read spreadsheet ({_short(exc)})") from exc
+        return _read_sheet(path, layer)
     raw = path.read_bytes()
     text = _decode(raw, path, encoding)
     if not text.strip():
@@ -166,6 +196,23 @@ def _read_table(path: Path, ext: str, encoding: str | None) -> pd.DataFrame:
         )
     except pd.errors.ParserError as exc:
         raise LayerError(f"{path.name}: malformed table ({_short(exc)})") from exc
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame.replace({"": np.nan})
+
+
+def _read_sheet(path: Path, sheet: str | None) -> pd.DataFrame:
+    """Read one sheet (``sheet`` = ``--layer``; the first sheet by default) as text."""
+    try:
+        with pd.ExcelFile(path, engine="openpyxl") as book:
+            names = [str(n) for n in book.sheet_names]
+            if sheet is not None and sheet not in names:
+                raise LayerError(f"{path.name}: no sheet {sheet!r}; sheets are {', '.join(names)}")
+            frame = pd.read_excel(book, sheet_name=sheet if sheet is not None else 0, dtype=str,
+                                  keep_default_na=False)
+    except LayerError:
+        raise
+    except Exception as exc:
+        raise LayerError(f"{path.name}: cannot read spreadsheet ({_short(exc)})") from exc
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame.replace({"": np.nan})
 
@@ -214,10 +261,15 @@ def _geometry_from_columns(frame: pd.DataFrame, path: Path, problems: list[Probl
         ok = np.isfinite(lon) & np.isfinite(lat)
         geoms = np.full(len(frame), None, dtype=object)
         geoms[ok] = shapely.points(lon[ok], lat[ok])
-        missing = ~ok & frame[lon_col].isna().to_numpy() & frame[lat_col].isna().to_numpy()
-        for r in rows[missing]:
+        lon_na = frame[lon_col].isna().to_numpy()
+        lat_na = frame[lat_col].isna().to_numpy()
+        for r in rows[lon_na & lat_na]:
             problems.append(Problem(path.name, int(r), f"{lat_col}/{lon_col}",
                                     "coordinates are empty", "warning"))
+        for col, mask in ((lat_col, lat_na & ~lon_na), (lon_col, lon_na & ~lat_na)):
+            for r in rows[mask]:
+                problems.append(Problem(path.name, int(r), col,
+                                        "is empty while the other coordinate is given"))
         data = frame.drop(columns=[lat_col, lon_col])
         return gpd.GeoDataFrame(data, geometry=geoms)
     wkt_col = _find_column(columns, WKT_NAMES)

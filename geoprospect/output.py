@@ -111,7 +111,10 @@ def write_table(
     frame = _with_provenance(gdf, metadata)
     try:
         with atomic_path(path, overwrite=overwrite) as tmp:
-            _WRITERS[fmt](frame, tmp, metadata or {}, sources, layer_name)
+            try:
+                _WRITERS[fmt](frame, tmp, metadata or {}, sources, layer_name)
+            except OutputError as exc:  # the writers' messages do not know the target's name
+                raise OutputError(f"{path}: {exc}") from exc
     except OutputError:
         raise
     except OSError as exc:
@@ -186,11 +189,19 @@ def _ogr(driver):
 
         if not _is_geo(frame):
             raise OutputError(f"{tmp.suffix} output needs geometries; use .csv/.json/.xlsx")
-        kwargs = {}
+        from pyogrio.errors import DataLayerError, DataSourceError
+
+        kwargs: dict = {}
         if driver == "GPKG":
             kwargs["layer"] = layer_name
             kwargs["metadata"] = {k: str(v) for k, v in metadata.items()}
-        pyogrio.write_dataframe(frame, tmp, driver=driver, **kwargs)
+        if driver == "FlatGeobuf":
+            # the spatial index sorts features along a Hilbert curve; keep the table's order
+            kwargs["layer_options"] = {"SPATIAL_INDEX": "NO"}
+        try:
+            pyogrio.write_dataframe(frame, tmp, driver=driver, **kwargs)
+        except (DataLayerError, DataSourceError) as exc:
+            raise OutputError(f"cannot write {driver} ({str(exc).strip().splitlines()[0][:200]})") from exc
 
     return write
 

@@ -1,8 +1,11 @@
-"""A problem found in a layer: file, row, field and what is wrong."""
+"""A problem found in a layer (file, row, field and what is wrong), and helpers to report them."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+
+MAX_MESSAGES_PER_RULE = 200
+"""Past this many rows failing one rule, the report gives a count instead of each row."""
 
 
 @dataclass(frozen=True)
@@ -43,3 +46,35 @@ class Problem:
     def to_dict(self) -> dict:
         """Return the problem as a plain dict (for JSON reports)."""
         return asdict(self)
+
+
+def report(problems, file, rows, field, message, ident, severity="error") -> None:
+    """Append one Problem per row (``message(row)`` builds its text), capped with a count."""
+    rows = list(rows)
+    for r in rows[:MAX_MESSAGES_PER_RULE]:
+        problems.append(Problem(file, int(r), field, message(r), severity, ident.get(r, "")))
+    if len(rows) > MAX_MESSAGES_PER_RULE:
+        problems.append(Problem(file, None, field, f"... and {len(rows) - MAX_MESSAGES_PER_RULE} "
+                                "more rows like this", severity))
+
+
+def row_identity(gdf) -> dict:
+    """Row -> 'id=..., name=...' text, built lazily only for the rows that need it."""
+    return _LazyIdentity(gdf)
+
+
+class _LazyIdentity(dict):
+    def __init__(self, gdf) -> None:
+        super().__init__()
+        self._gdf = gdf
+
+    def get(self, row, default=""):
+        import pandas as pd
+
+        parts = []
+        for col in ("id", "name"):
+            if col in self._gdf.columns:
+                v = self._gdf.at[row, col]
+                if pd.notna(v) and str(v).strip():
+                    parts.append(f"{col}={str(v)[:40]}")
+        return ", ".join(parts) or default

@@ -147,6 +147,20 @@ _ALIASES: dict[str, tuple[str, float]] = {
 }
 
 
+
+def _shapefile_aliases() -> dict[str, tuple[str, float]]:
+    """Shapefiles cut field names to 10 characters (``resource_mt`` -> ``resource_m``)."""
+    cut: dict[str, list[str]] = {}
+    for col in DEPOSIT_COLUMNS:
+        if len(col.name) > 10:
+            cut.setdefault(col.name[:10], []).append(col.name)
+    return {short: (names[0], 1) for short, names in cut.items()
+            if len(names) == 1 and short not in _ALIASES and short not in COLUMNS_BY_NAME}
+
+
+_ALIASES.update(_shapefile_aliases())
+
+
 def normalise_header(header: str) -> str:
     """Normalise a column header for alias lookup.
 

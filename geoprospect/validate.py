@@ -8,20 +8,18 @@ field. Everything is vectorised; per-row Python runs only over the rows that fai
 
 from __future__ import annotations
 
-import warnings
+import re
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 
-from geoprospect.problems import Problem
+from geoprospect.geochecks import BORDER_TOLERANCE_DEG, check_country, check_geometry
+from geoprospect.problems import MAX_MESSAGES_PER_RULE, Problem, report, row_identity
+
+__all__ = ["BORDER_TOLERANCE_DEG", "MAX_MESSAGES_PER_RULE", "errors_in", "load_layer", "normalise",
+           "validate"]
 from geoprospect.schema import COLUMNS_BY_NAME, DEPOSIT_COLUMNS, canonical_name
-
-BORDER_TOLERANCE_DEG = 0.15
-"""A point this close (degrees, about 16 km) to the outline of the country it names is accepted
-with a warning: 1:50m outlines are coarse near borders and coasts."""
-
-MAX_MESSAGES_PER_RULE = 200
-"""Past this many rows failing one rule, the report gives a count instead of each row."""
 
 _STAGE_ALIASES = {
     "producing": "production", "operating": "production", "operation": "production",
@@ -53,6 +51,13 @@ def normalise(gdf, *, file: str | None = None):
     geopandas.GeoDataFrame
         ``attrs["problems"]`` carries the read problems plus those found here (non-numeric
         values, unknown country names, duplicate aliased columns).
+
+    Notes
+    -----
+    A column named exactly like a canonical column wins over aliases of it. In numeric columns
+    ``%`` signs and thousands separators (``1,234.5``) are dropped and a lone decimal comma
+    (``2,5``) is read as a decimal point; :data:`MISSING_TOKENS` (``n/a``, ``-`` ...) and empty
+    cells stay NaN. Unknown country names become None (reported), never a guess.
     """
     file = file or gdf.attrs.get("source", "<layer>")
     problems: list[Problem] = list(gdf.attrs.get("problems", []))
@@ -60,13 +65,18 @@ def normalise(gdf, *, file: str | None = None):
     renames: dict[str, str] = {}
     factors: dict[str, float] = {}
     taken: dict[str, str] = {}
-    for col in out.columns:
+    # exact canonical names win over headers that normalise to one, which win over aliases:
+    # a file with both ``treo_pct`` and ``TREO ppm`` keeps treo_pct and leaves the other as is
+    candidates = []
+    for pos, col in enumerate(out.columns):
         if col == out.geometry.name:
             continue
         hit = canonical_name(col)
         if hit is None:
             continue
-        name, factor = hit
+        rank = 0 if col == hit[0] else (1 if col in COLUMNS_BY_NAME or hit[1] == 1.0 else 2)
+        candidates.append((rank, pos, col, *hit))
+    for _, _, col, name, factor in sorted(candidates):
         if name in taken:
             problems.append(
                 Problem(file, None, col, f"also maps to {name!r} (already from {taken[name]!r}); "
@@ -78,12 +88,10 @@ def normalise(gdf, *, file: str | None = None):
             renames[col] = name
         if factor != 1.0:
             factors[name] = factor
-    # a column already named like a canonical column must not be overwritten by a rename
-    clashes = [src for src, dst in renames.items() if dst in out.columns and dst != src]
-    for src in clashes:
-        renames.pop(src)
     out = out.rename(columns=renames)
-    ident = _identity(out)
+    ident = row_identity(out)
+    problems = [replace(p, ident=ident.get(p.row, "")) if p.row is not None and not p.ident
+                and p.row in out.index else p for p in problems]
     for col in DEPOSIT_COLUMNS:
         if col.name not in out.columns:
             continue
@@ -104,6 +112,7 @@ def normalise(gdf, *, file: str | None = None):
                                     f"{out.at[r, 'country']!r} is not a known country name or "
                                     "ISO code", ident=ident.get(r, "")))
         out["country"] = iso3
+        out.attrs["country_unknown"] = [int(r) for r in out.index[unknown.to_numpy()]]
     if "stage" in out.columns:
         lowered = out["stage"].astype("string").str.lower().str.strip()
         out["stage"] = lowered.replace(_STAGE_ALIASES).astype("object").where(lowered.notna(), None)
@@ -125,7 +134,8 @@ def validate(gdf, *, file: str | None = None, repair: bool = True):
 
     Rules: required columns (``name``), numbers in range (tonnage >= 0, grades and shares
     <= 100 %), coordinates within range, suspected swapped lat/lon, empty or invalid
-    geometries (invalid ones repaired with ``make_valid`` and a warning when ``repair``),
+    geometries (invalid ones repaired with ``make_valid`` and a warning when ``repair`` and the
+    repair keeps the kind of geometry; an error otherwise),
     duplicate ids, unknown categorical values (warning), and a country that disagrees with
     where the point lies.
 
@@ -142,13 +152,14 @@ def validate(gdf, *, file: str | None = None, repair: bool = True):
     -------
     (geopandas.GeoDataFrame, list of Problem)
         A copy with ``id`` filled where missing (``row-N``), ``country`` filled from location
-        where empty, invalid geometries repaired; and every problem, errors first.
+        where empty (not where unrecognised), invalid geometries repaired; and every problem,
+        errors first (whole-file problems, then by row).
     """
 
     file = file or gdf.attrs.get("source", "<layer>")
     problems: list[Problem] = list(gdf.attrs.get("problems", []))
     out = gdf.copy()
-    ident = _identity(out)
+    ident = row_identity(out)
     if "name" not in out.columns:
         problems.append(Problem(file, None, "name", "required column is missing "
                                 "(aliases: deposit_name, project_name, deposit, site_name)"))
@@ -161,7 +172,7 @@ def validate(gdf, *, file: str | None = None, repair: bool = True):
         out.loc[blank, "id"] = [f"row-{r}" for r in out.index[blank.to_numpy()]]
         ids = out["id"].astype(str)
         dup = ids.duplicated(keep="first")
-        _report(problems, file, out.index[dup.to_numpy()], "id",
+        report(problems, file, out.index[dup.to_numpy()], "id",
                 lambda r: f"duplicate id {ids.at[r]!r} (first used on row "
                           f"{out.index[(ids == ids.at[r]).to_numpy()][0]})", ident)
     for col in DEPOSIT_COLUMNS:
@@ -170,173 +181,65 @@ def validate(gdf, *, file: str | None = None, repair: bool = True):
         values = out[col.name].to_numpy(dtype=float, na_value=np.nan)
         if col.minimum is not None:
             low = values < col.minimum
-            _report(problems, file, out.index[low], col.name,
+            report(problems, file, out.index[low], col.name,
                     lambda r, c=col: f"{out.at[r, c.name]:g} is below the minimum "
                                      f"{c.minimum:g} {c.unit}".rstrip(), ident)
         if col.maximum is not None:
             high = values > col.maximum
-            _report(problems, file, out.index[high], col.name,
+            report(problems, file, out.index[high], col.name,
                     lambda r, c=col: f"{out.at[r, c.name]:g} is above the maximum "
                                      f"{c.maximum:g} {c.unit}".rstrip(), ident)
         if col.kind == "int":
             frac = np.isfinite(values) & (np.floor(values) != values)
-            _report(problems, file, out.index[frac], col.name,
+            report(problems, file, out.index[frac], col.name,
                     lambda r, c=col: f"{out.at[r, c.name]} is not a whole year", ident)
     for name in ("stage", "deposit_type", "location_confidence", "conflict_area"):
         if name in out.columns:
             allowed = set(COLUMNS_BY_NAME[name].choices)
             s = out[name]
             odd = s.notna() & ~s.isin(allowed)
-            _report(problems, file, out.index[odd.to_numpy()], name,
+            report(problems, file, out.index[odd.to_numpy()], name,
                     lambda r, n=name: f"{out.at[r, n]!r} is not one of "
                                       f"{', '.join(sorted(COLUMNS_BY_NAME[n].choices))}",
                     ident, severity="warning")
-    _check_geometry(out, file, problems, ident, repair)
+    check_geometry(out, file, problems, ident, repair)
     if len(out):
-        _check_country(out, file, problems, ident)
-    problems.sort(key=lambda p: (p.severity != "error", p.row or 0))
+        check_country(out, file, problems, ident)
+    out.attrs.pop("_xy", None)
+    problems.sort(key=_order)
     out.attrs["problems"] = problems
     return out, problems
 
 
-def _check_geometry(out, file, problems, ident, repair) -> None:
-    import shapely
-
-    geoms = out.geometry.to_numpy()
-    empty = pd.isna(geoms) | shapely.is_empty(geoms)
-    _report(problems, file, out.index[empty], "geometry",
-            lambda r: "no location (empty geometry): scored without logistics, left off maps",
-            ident, severity="warning")
-    present = ~empty
-    invalid = present & ~shapely.is_valid(geoms)
-    if invalid.any():
-        for r, g in zip(out.index[invalid], geoms[invalid], strict=True):
-            reason = shapely.is_valid_reason(g)
-            if repair:
-                problems.append(Problem(file, int(r), "geometry", f"invalid ({reason}); repaired",
-                                        "warning", ident.get(r, "")))
-            else:
-                problems.append(Problem(file, int(r), "geometry", f"invalid ({reason})",
-                                        ident=ident.get(r, "")))
-        if repair:
-            fixed = shapely.make_valid(geoms[invalid])
-            out.loc[out.index[invalid], out.geometry.name] = fixed
-            geoms = out.geometry.to_numpy()
-    pts = np.full((len(out), 2), np.nan)
-    if present.any():
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            reps = shapely.point_on_surface(geoms[present])
-        pts[present] = shapely.get_coordinates(reps)
-    x, y = pts[:, 0], pts[:, 1]
-    swapped = (np.abs(y) > 90) & (np.abs(x) <= 90)
-    _report(problems, file, out.index[swapped], "geometry",
-            lambda r: f"latitude {out.geometry.at[r].representative_point().y:g} is out of "
-                      "range; lat/lon look swapped", ident)
-    outside = present & ~swapped & ((np.abs(x) > 180) | (np.abs(y) > 90))
-    _report(problems, file, out.index[outside], "geometry",
-            lambda r: "coordinates out of range (lon must be within ±180, lat within ±90)", ident)
-    out.attrs["_xy"] = pts
+def _order(p: Problem) -> tuple:
+    """Errors first; whole-file problems, then rows in order, then '... and N more' counts."""
+    if p.row is not None:
+        where = float(p.row)
+    else:
+        where = np.inf if p.message.startswith("... and") else -1.0
+    return (p.severity != "error", where)
 
 
-def _check_country(out, file, problems, ident) -> None:
-    from geoprospect.countries import locate
-
-    pts = out.attrs.pop("_xy")
-    x, y = pts[:, 0], pts[:, 1]
-    inrange = np.isfinite(x) & (np.abs(x) <= 180) & (np.abs(y) <= 90)
-    located = np.full(len(out), None, dtype=object)
-    located[inrange] = locate(x[inrange], y[inrange])
-    if "country" not in out.columns:
-        out["country"] = located
-        return
-    given = out["country"].to_numpy(dtype=object)
-    fill = pd.isna(given) & pd.notna(located)
-    out.loc[out.index[fill], "country"] = located[fill]
-    disagree = pd.notna(given) & inrange & (given != located)
-    if not disagree.any():
-        return
-    # swapped coordinates that land in the named country are the likelier story
-    swap_loc = np.full(len(out), None, dtype=object)
-    idx = np.flatnonzero(disagree & (np.abs(x) <= 90))
-    if idx.size:
-        swap_loc[idx] = locate(y[idx], x[idx])
-    near = _distance_to_country(x, y, given, disagree)
-    for i in np.flatnonzero(disagree)[:MAX_MESSAGES_PER_RULE]:
-        r = out.index[i]
-        where = f"the point ({x[i]:.4f}, {y[i]:.4f})"
-        severity = "error"
-        if swap_loc[i] == given[i]:
-            msg = (f"{where} lies in {located[i] or 'no country'}, but in {given[i]} when "
-                   "lat/lon are swapped; lat/lon look swapped")
-        elif near[i] <= BORDER_TOLERANCE_DEG:
-            msg = (f"country is {given[i]}; {where} lies {near[i]:.2f}° outside its outline "
-                   f"(in {located[i] or 'the sea'}); kept, outlines are 1:50m")
-            severity = "warning"
-        elif located[i] is None:
-            msg = f"country is {given[i]} but {where} lies in no country (offshore?)"
-            severity = "warning"
-        else:
-            msg = f"country is {given[i]} but {where} lies in {located[i]}"
-        problems.append(Problem(file, int(r), "country", msg, severity, ident.get(r, "")))
-    extra = int(disagree.sum()) - MAX_MESSAGES_PER_RULE
-    if extra > 0:
-        problems.append(Problem(file, None, "country", f"... and {extra} more rows like this"))
-
-
-def _distance_to_country(x, y, given, mask) -> np.ndarray:
-    """Planar distance (degrees) from each masked point to the outline of its named country."""
-    import shapely
-
-    from geoprospect.countries import boundaries
-
-    world = boundaries()
-    dist = np.full(len(x), np.inf)
-    for code in pd.unique(given[mask]):
-        shapes = world.geometry[world["iso3"] == code]
-        if shapes.empty:
-            continue
-        outline = shapely.union_all(shapes.to_numpy())
-        sel = mask & (given == code)
-        dist[sel] = shapely.distance(outline, shapely.points(x[sel], y[sel]))
-    return dist
-
-
-def _report(problems, file, rows, field, message, ident, severity="error") -> None:
-    rows = list(rows)
-    for r in rows[:MAX_MESSAGES_PER_RULE]:
-        problems.append(Problem(file, int(r), field, message(r), severity, ident.get(r, "")))
-    if len(rows) > MAX_MESSAGES_PER_RULE:
-        problems.append(Problem(file, None, field, f"... and {len(rows) - MAX_MESSAGES_PER_RULE} "
-                                "more rows like this", severity))
-
-
-def _identity(gdf) -> dict:
-    """Row -> 'id=..., name=...' text, built lazily only for the rows that need it."""
-    return _LazyIdentity(gdf)
-
-
-class _LazyIdentity(dict):
-    def __init__(self, gdf) -> None:
-        super().__init__()
-        self._gdf = gdf
-
-    def get(self, row, default=""):
-        parts = []
-        for col in ("id", "name"):
-            if col in self._gdf.columns:
-                v = self._gdf.at[row, col]
-                if pd.notna(v) and str(v).strip():
-                    parts.append(f"{col}={str(v)[:40]}")
-        return ", ".join(parts) or default
+MISSING_TOKENS = ("na", "n/a", "nan", "null", "none", "-", "--", "?", "nd", "n.d.", "unknown")
+"""Cell texts that mean "no value" in numeric columns: they stay NaN and are not errors."""
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
+_DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+")
 
 
 def _coerce_numeric(series: pd.Series, name: str, file: str, ident, problems) -> pd.Series:
     if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
         return series.astype(float)
-    text = series.astype("string").str.strip().str.replace(",", "", regex=False)
-    text = text.str.rstrip("%").str.strip()
-    values = pd.to_numeric(text, errors="coerce")
+    text = series.astype("string").str.strip().str.rstrip("%").str.strip()
+    text = text.mask(text.str.lower().isin(MISSING_TOKENS))
+    # "1,234.5" has thousands separators; "2,5" is a decimal comma; anything else with a
+    # comma is ambiguous and reported rather than guessed
+    thousands = text.str.fullmatch(_THOUSANDS).fillna(False).astype(bool)
+    decimal_comma = ~thousands & text.str.fullmatch(_DECIMAL_COMMA).fillna(False).astype(bool)
+    text = text.mask(thousands, text.str.replace(",", "", regex=False))
+    text = text.mask(decimal_comma, text.str.replace(",", ".", regex=False))
+    values = pd.to_numeric(text.where(~text.str.contains(",", regex=False).fillna(False)),
+                           errors="coerce")
+    values = values.where(np.isfinite(values.to_numpy(dtype=float, na_value=np.nan)))
     bad = values.isna() & text.notna() & (text != "")
     for r in series.index[bad.to_numpy()][:MAX_MESSAGES_PER_RULE]:
         problems.append(Problem(file, int(r), name, f"{str(series.at[r])[:40]!r} is not a number",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import logging
-import sys
+import warnings
 
 import click
 
@@ -35,7 +35,6 @@ class LazyGroup(click.Group):
     def invoke(self, ctx: click.Context):
         from geoprospect.errors import GeoprospectError
 
-        debug = bool((ctx.obj or {}).get("debug")) or "--debug" in sys.argv
         try:
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort):
@@ -43,11 +42,11 @@ class LazyGroup(click.Group):
         except KeyboardInterrupt:
             raise Interrupted("Interrupted; no partial output was left.") from None
         except GeoprospectError as exc:
-            if debug:
+            if _debug(ctx):
                 raise
             raise ExpectedFailure(_one_line(exc)) from None
         except Exception as exc:
-            if debug:
+            if _debug(ctx):
                 raise
             raise InternalFailure(
                 f"Internal error: {type(exc).__name__}: {_one_line(exc)} "
@@ -70,6 +69,15 @@ class LazyGroup(click.Group):
                 formatter.write_dl(rows)
 
 
+def _debug(ctx: click.Context) -> bool:
+    return bool(ctx.params.get("debug")) or bool((ctx.obj or {}).get("debug"))
+
+
+def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Show Python warnings (e.g. a CRS override) as one log line, not file:line + source."""
+    logging.getLogger("geoprospect").warning("%s", message)
+
+
 def _available(module: str) -> bool:
     return importlib.util.find_spec(module) is not None
 
@@ -85,6 +93,8 @@ def cli(ctx: click.Context, verbose: int, quiet: int, debug: bool) -> None:
     risk, route them to processing plants, and publish shareable maps."""
     level = logging.WARNING + 10 * (quiet - verbose)
     logging.basicConfig(level=max(logging.DEBUG, level), format="%(levelname)s: %(message)s")
+    if not debug:
+        warnings.showwarning = _one_line_warning
     ctx.ensure_object(dict)
     ctx.obj.update(verbosity=verbose - quiet, debug=debug)
 

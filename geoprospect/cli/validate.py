@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import click
 
@@ -38,7 +39,9 @@ def validate(layers, layer, crs, encoding, fmt, show_warnings):
                                          "message": str(exc), "severity": "error"}]})
             failed = True
             if fmt == "text":
-                click.echo(f"{path}: ERROR {exc}", err=True)
+                text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                named = text.startswith((str(path), Path(path).name))
+                click.echo(f"ERROR {text}" if named else f"ERROR {path}: {text}", err=True)
             continue
         errs = errors_in(problems)
         failed |= bool(errs)

@@ -34,9 +34,10 @@ def logistics_features(gdf, *, network=None) -> pd.DataFrame:
     lon, lat = point_coords(gdf)
     iso3 = text(gdf, "country").str.upper().replace("", None).to_numpy(dtype=object)
     minerals = gdf["minerals"].to_numpy(dtype=object) if "minerals" in gdf else None
+    owner = gdf["owner"].to_numpy(dtype=object) if "owner" in gdf else None
     result = site_logistics(
         lon, lat, iso3, minerals=minerals, th_ppm=numeric(gdf, "th_ppm"),
-        u_ppm=numeric(gdf, "u_ppm"), network=network,
+        u_ppm=numeric(gdf, "u_ppm"), owner=owner, network=network,
     )
     result.index = gdf.index
     cols = ["port_km", "land_cost_usd_t", "cost_to_plant_usd_t", "export_port", "plant_id",
