@@ -1,0 +1,107 @@
+"""``geoprospect routes``: processing routes of deposits (plants, ports, sea legs, magnet makers)."""
+
+from __future__ import annotations
+
+import click
+
+from geoprospect.cli.options import output_option, overwrite_option, read_options
+from geoprospect.cli.scenario import scenario_options
+
+GEO_EXTENSIONS = (".geojson", ".geojsonl", ".gpkg", ".parquet", ".fgb")
+
+
+@click.command()
+@click.argument("layer_path", required=False, type=click.Path(dir_okay=False))
+@read_options
+@click.option("--deposit", "deposit", default=None, metavar="ID|NAME",
+              help="Only this deposit (id, or a case-insensitive part of its name).")
+@click.option("--k", "k", type=click.IntRange(1, 20), default=3, show_default=True,
+              help="Routes per deposit (best + alternatives).")
+@scenario_options
+@output_option()
+@overwrite_option
+def routes(layer_path, layer, crs, encoding, deposit, k, avoid, status, avoid_passage, to, network_path,
+           output, overwrite):
+    """Best processing route and alternatives for the deposits in LAYER_PATH (default: bundled).
+
+    Each route runs deposit -> export port -> sea -> plants (cracking, separation, metal/alloy)
+    -> a magnet maker in the --to market, with km, days, USD and CO2 per tonne of concentrate.
+    -o writes the route table (.csv .json .xlsx) or, for map formats (.geojson .gpkg .parquet
+    .fgb .geojsonl), one LineString per leg with the route totals.
+    """
+    from geoprospect.cli.scenario import build_network
+    from geoprospect.errors import LayerError
+    from geoprospect.routes import build_routes
+
+    gdf = _load(layer_path, layer, crs, encoding)
+    if deposit:
+        gdf = _select(gdf, deposit)
+    network = build_network(avoid, status, avoid_passage, to, network_path)
+    plan = build_routes(gdf, network, k=k)
+    if plan.table.empty:
+        raise LayerError("no deposits to route")
+    _print(plan, network)
+    if output:
+        from pathlib import Path
+
+        from geoprospect.output import write_table
+
+        if Path(output).suffix.lower() in GEO_EXTENSIONS:
+            totals = plan.table.drop(columns=["summary"])
+            frame = plan.legs.merge(totals, on=["deposit_id", "alternative"], how="left")
+        else:
+            frame = plan.table
+        write_table(frame, output, overwrite=overwrite,
+                    metadata={"routes": network.describe()})
+        click.echo(f"wrote {len(frame)} rows to {output}", err=True)
+
+
+def _load(path, layer, crs, encoding):
+    from geoprospect.errors import ValidationFailed
+    from geoprospect.validate import errors_in, load_layer
+
+    if not path:
+        from geoprospect.bundled import layer_path
+
+        path = str(layer_path("deposits.geojson"))
+    gdf, problems = load_layer(path, layer=layer, crs=crs, encoding=encoding)
+    errs = errors_in(problems)
+    if errs:
+        more = f" (and {len(errs) - 1} more; run `geoprospect validate {path}`)" if len(errs) > 1 else ""
+        raise ValidationFailed(f"{errs[0]}{more}", problems)
+    return gdf
+
+
+def _select(gdf, wanted: str):
+    from geoprospect.errors import LayerError
+
+    ids = gdf["id"].astype(str) if "id" in gdf.columns else gdf.index.astype(str)
+    hit = gdf[ids.str.lower() == wanted.lower()]
+    if hit.empty and "name" in gdf.columns:
+        hit = gdf[gdf["name"].astype(str).str.lower().str.contains(wanted.lower(), regex=False)]
+    if hit.empty:
+        raise LayerError(f"--deposit {wanted!r}: no deposit with that id or name")
+    return hit
+
+
+def _print(plan, network) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(width=160, stderr=False)
+    console.print(f"[bold]Routes[/bold]: {network.describe()}", markup=True, highlight=False)
+    t = Table(show_lines=False)
+    for col in ("deposit", "alt", "port", "plants", "magnet maker", "km", "days", "USD/t conc",
+                "USD/t NdPr", "kg CO2/t", "blocked by"):
+        t.add_column(col, overflow="fold")
+    fmt = lambda v, spec: "" if v != v or v is None else format(v, spec)  # noqa: E731
+    for rec in plan.table.to_dict("records"):
+        t.add_row(*(str(x) if x is not None and x == x else "" for x in (
+            rec["deposit_id"], rec["alternative"], rec["export_port"], rec["plants"], rec["magnet_maker"])),
+            fmt(rec["total_km"], ",.0f"), fmt(rec["total_days"], ".1f"),
+            fmt(rec["cost_usd_per_t_conc"], ",.0f"),
+            fmt(rec["cost_usd_per_t_ndpr"], ",.0f"), fmt(rec["co2_kg_per_t"], ",.0f"),
+            rec["blocked_by"] if isinstance(rec["blocked_by"], str) else "")
+    console.print(t)
+    for rec in plan.table[plan.table["alternative"] == 0].to_dict("records"):
+        console.print(rec["summary"], markup=False, highlight=False)

@@ -1,0 +1,65 @@
+"""Policy rules from ``policy_events.csv`` that forbid route legs.
+
+Only events with ``in_force == "yes"`` count. What each ``blocks`` value forbids on a route:
+
+* ``raw_concentrate_export`` — a mineral concentrate (not yet cracked) leaving the country of
+  the deposit (ionic-clay mixed carbonate is processed on site and is not raw);
+* ``monazite_export`` — a monazite-bearing concentrate leaving the country;
+* ``new_licences`` — a facility in that country that is still ``planned`` or in
+  ``construction`` (it still needs its licences).
+
+Other ``blocks`` values (technology exports, private mining) bear on investability, not on
+legs; the risk pillar handles them. An event with ``admin1`` applies where the deposit's
+admin1 starts with it (case-insensitive).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from geoprospect.routes.feedstock import CONCENTRATES, Feed, split_list
+
+
+class PolicyRules:
+    """In-force blocking rules, queried per leg."""
+
+    def __init__(self, events: pd.DataFrame | None) -> None:
+        cols = ["id", "iso3", "admin1", "blocks", "in_force"]
+        ev = pd.DataFrame(columns=cols) if events is None else events.reindex(columns=cols)
+        ev = ev[ev["in_force"].astype(str).str.strip().str.lower() == "yes"].copy()
+        ev["blocks"] = ev["blocks"].map(split_list)
+        ev["admin1"] = ev["admin1"].fillna("").astype(str).str.strip().str.lower()
+        self.events = ev[ev["blocks"].map(bool)].reset_index(drop=True)
+
+    @classmethod
+    def bundled(cls) -> PolicyRules:
+        """Rules from the bundled ``policy_events.csv``."""
+        from geoprospect.bundled import layer_path
+
+        return cls(pd.read_csv(layer_path("policy_events.csv"), dtype=str))
+
+    def _match(self, iso3, admin1, wanted: set[str]) -> list[str]:
+        a1 = str(admin1 or "").strip().lower()
+        out = []
+        for rec in self.events.itertuples(index=False):
+            if rec.iso3 != iso3 or not wanted & set(rec.blocks):
+                continue
+            if rec.admin1 and not a1.startswith(rec.admin1):
+                continue
+            out.append(str(rec.id))
+        return out
+
+    def export_block(self, iso3, admin1, feed: Feed) -> list[str]:
+        """Event ids forbidding this deposit's product to leave ``iso3`` unprocessed."""
+        if feed.product not in CONCENTRATES:
+            return []
+        wanted = {"raw_concentrate_export"}
+        if "monazite_concentrate" in feed.tags:
+            wanted.add("monazite_export")
+        return self._match(iso3, admin1, wanted)
+
+    def facility_block(self, facility: dict) -> list[str]:
+        """Event ids forbidding a not-yet-operating facility (licence freeze in its country)."""
+        if str(facility.get("status")) not in ("planned", "construction"):
+            return []
+        return self._match(facility.get("country"), facility.get("admin1"), {"new_licences"})

@@ -1,0 +1,223 @@
+"""Vectorised logistics of candidate sites: export port, land leg and cost to the first plant.
+
+:func:`site_logistics` is what the logistics pillar calls for every deposit or batch point. Each
+output row depends only on its own inputs and the network's tables (so batch chunks agree with
+whole-set runs). Per country, the export ports the country may use (domestic ports and
+cross-border corridors, see :meth:`RouteNetwork.export_options`) are candidates: when a country
+has more than ``K_PORTS`` of them, each point takes its ``K_PORTS`` nearest from a k-d tree on
+unit-sphere xyz; otherwise all are evaluated. Each point keeps the candidate minimising
+``land cost + best port-to-plant cost``; the second term is precomputed once per port and
+feedstock class. Loops run over countries, ports and feedstock classes, never over rows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from geoprospect.routes.costs import LAND_MODES
+from geoprospect.routes.feedstock import TH_PPM_LIMIT, U_PPM_LIMIT, Feed, accepts, deposit_feed
+from geoprospect.routes.network import RouteNetwork
+
+K_PORTS = 8
+COLUMNS = ["export_port", "port_km", "land_km", "land_cost_usd_t", "plant_id", "sea_km",
+           "cost_to_plant_usd_t", "days_to_plant", "land_mode", "blocked_by"]
+
+
+def plant_costs(net: RouteNetwork, feed: Feed, owner=None) -> dict[str, np.ndarray]:
+    """Cheapest compatible first-stage plant from every port, for one feedstock class.
+
+    Cost = export port handling + sea + import port handling + road from the receiving port to
+    the plant; when the plant receives through the export port itself only the road leg counts.
+
+    Returns
+    -------
+    dict of arrays over ``net.ports``: ``cost`` (USD/t, inf when none), ``plant`` (index into
+    ``net.facilities`` or -1), ``sea_km``, ``days``.
+    """
+    key = (feed.key, feed.product, owner)
+    if key in net._plant_cache:
+        return net._plant_cache[key]
+    fac = net.facilities
+    ok = np.array([accepts(rec, feed.product, feed, owner) is None and rec["port"] is not None
+                   for rec in fac.to_dict("records")], dtype=bool)
+    n = len(net.ports)
+    out = {"cost": np.full(n, np.inf), "plant": np.full(n, -1), "sea_km": np.full(n, np.nan),
+           "days": np.full(n, np.nan)}
+    if ok.any():
+        plants = fac[ok]
+        pidx = plants["port"].map(net.port_index).to_numpy(dtype=int)
+        road = net.land.leg(plants["port_lon"], plants["port_lat"], plants["lon"], plants["lat"], "road")
+        sea_km = net.sea.km[:, pidx]  # (ports, plants)
+        same = np.arange(n)[:, None] == pidx[None, :]
+        c = net.costs
+        cost = np.where(same, 0.0, 2 * c.port_handling + sea_km * c.rate("sea")) + road["cost"][None, :]
+        days = np.where(same, 0.0, sea_km / c.speed_kmh("sea") / 24) + road["days"][None, :]
+        cost[~net.ports["usable"].to_numpy()] = np.inf
+        best = np.argmin(cost, axis=1)
+        rows = np.arange(n)
+        out["cost"] = cost[rows, best]
+        found = np.isfinite(out["cost"])
+        out["plant"] = np.where(found, np.nonzero(ok)[0][best], -1)
+        out["sea_km"] = np.where(found, np.where(same[rows, best], 0.0, sea_km[rows, best]), np.nan)
+        out["days"] = np.where(found, days[rows, best], np.nan)
+    net._plant_cache[key] = out
+    return out
+
+
+def site_logistics(lon, lat, iso3, *, minerals=None, th_ppm=None, u_ppm=None,
+                   network: RouteNetwork | None = None, owner=None) -> pd.DataFrame:
+    """Export port, land leg and cost to the cheapest compatible first plant, per site.
+
+    Parameters
+    ----------
+    lon, lat : array_like
+        Site coordinates (degrees); NaN allowed.
+    iso3 : array_like of str
+        Country of each site (ISO3; None/NaN = unknown: any port may be used).
+    minerals : array_like of str, optional
+        Semicolon lists (``"monazite;xenotime"``); None/NaN = unknown mineralogy.
+    th_ppm, u_ppm : array_like, optional
+        Ore Th and U (ppm) for the licensing rule.
+    network : RouteNetwork, optional
+        Default: :meth:`RouteNetwork.bundled`.
+    owner : array_like of str, optional
+        Owner of each site; lets a site reach its owner's captive plant (e.g. Mount Weld ->
+        Lynas). Without it only plants sourced as taking third-party ore count.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same length and order as the inputs; columns ``export_port, port_km, land_km,
+        land_cost_usd_t, plant_id, sea_km, cost_to_plant_usd_t, days_to_plant`` (plus
+        ``land_mode`` and ``blocked_by``: in-force rules forbidding the raw product to leave the
+        country; costs are reported regardless). NaN/None where no location or no compatible plant.
+    """
+    net = network or RouteNetwork.bundled()
+    lon = np.asarray(lon, dtype=float).ravel()
+    lat = np.asarray(lat, dtype=float).ravel()
+    n = len(lon)
+    if n == 0:
+        return pd.DataFrame({c: pd.Series(dtype=object if c in ("export_port", "plant_id", "land_mode",
+                                                                 "blocked_by") else float) for c in COLUMNS})
+    iso_codes, iso_values = _factor(iso3, n, upper=True)
+    min_codes, min_values = _factor(minerals, n)
+    own_codes, own_values = _factor(owner, n)
+    hot = (_numbers(th_ppm, n) >= TH_PPM_LIMIT) | (_numbers(u_ppm, n) >= U_PPM_LIMIT)
+    if not (len(lat) == len(iso_codes) == len(min_codes) == len(hot) == n):
+        raise ValueError("site_logistics: lon, lat, iso3, minerals, th_ppm and u_ppm must have equal length")
+
+    # feed class of each row: unique (minerals, hot, owner) combinations, few in practice
+    combo = (min_codes.astype(np.int64) * 2 + hot) * (len(own_values) + 1) + own_codes
+    combo_values, feed_id = np.unique(combo, return_inverse=True)
+    feeds, tables = [], []
+    for c in combo_values:
+        o = int(c % (len(own_values) + 1))
+        m, h = divmod(int(c // (len(own_values) + 1)), 2)
+        feed = deposit_feed(min_values[m] if m < len(min_values) else None, TH_PPM_LIMIT if h else None)
+        feeds.append(feed)
+        tables.append(plant_costs(net, feed, own_values[o] if o < len(own_values) else None))
+    onward_all = np.stack([t["cost"] for t in tables])  # (feeds, ports)
+
+    res = {c: np.full(n, np.nan) for c in ("port_km", "land_km", "land_cost_usd_t", "sea_km",
+                                            "cost_to_plant_usd_t", "days_to_plant")}
+    port_i = np.full(n, -1)
+    plant_i = np.full(n, -1)
+    mode_i = np.full(n, -1)
+    ok_xy = np.isfinite(lon) & np.isfinite(lat)
+    order = np.argsort(iso_codes, kind="stable")
+    bounds = np.searchsorted(iso_codes[order], np.arange(len(iso_values) + 2))
+    modes = list(LAND_MODES)
+    for code_i in range(len(iso_values) + 1):
+        rows = order[bounds[code_i]:bounds[code_i + 1]]
+        rows = rows[ok_xy[rows]]
+        if not len(rows):
+            continue
+        country = iso_values[code_i] if code_i < len(iso_values) else None
+        opts = net.export_options(country)
+        opt_port = np.array([o[0] for o in opts])
+        opt_mode = np.array([modes.index(o[1]) for o in opts])
+        if len(opts) <= K_PORTS:  # few candidates: evaluate them all, no tree needed
+            cand = np.broadcast_to(np.arange(len(opts)), (len(rows), len(opts)))
+            cells_of = {o: (slice(None), o) for o in range(len(opts))}
+        else:  # K nearest eligible ports by great circle (k-d tree on unit-sphere xyz)
+            _, cand = net.port_tree(opt_port).query(lon[rows], lat[rows], k=K_PORTS)
+            flat = cand.ravel()
+            by_opt = np.argsort(flat, kind="stable")
+            cuts = np.searchsorted(flat[by_opt], np.arange(len(opts) + 1))
+            cells_of = {o: np.divmod(by_opt[cuts[o]:cuts[o + 1]], K_PORTS) for o in range(len(opts))
+                        if cuts[o + 1] > cuts[o]}
+        total = np.full(cand.shape, np.inf)
+        land_km = np.full(cand.shape, np.nan)
+        land_cost = np.full(cand.shape, np.nan)
+        gc_km = np.full(cand.shape, np.nan)
+        fid = feed_id[rows]
+        for o, (r, k) in cells_of.items():
+            code = net.ports.at[opt_port[o], "locode"]
+            x, y = net.port_xy(code)
+            leg = net.land.leg(lon[rows[r]], lat[rows[r]], x, y, modes[opt_mode[o]], port=code)
+            land_km[r, k], land_cost[r, k], gc_km[r, k] = leg["km"], leg["cost"], leg["gc_km"]
+            total[r, k] = leg["cost"] + onward_all[fid[r], opt_port[o]]
+        total[~np.isfinite(total)] = np.inf
+        best = np.argmin(total, axis=1)
+        sel = np.arange(len(rows))
+        good = np.isfinite(total[sel, best])
+        rr, sel, best = rows[good], sel[good], best[good]
+        o_best = cand[sel, best]
+        p_best = opt_port[o_best]
+        f_best = fid[sel]
+        port_i[rr] = p_best
+        mode_i[rr] = opt_mode[o_best]
+        res["port_km"][rr] = gc_km[sel, best]
+        res["land_km"][rr] = land_km[sel, best]
+        res["land_cost_usd_t"][rr] = land_cost[sel, best]
+        res["cost_to_plant_usd_t"][rr] = total[sel, best]
+        plant_i[rr] = np.stack([t["plant"] for t in tables])[f_best, p_best]
+        res["sea_km"][rr] = np.stack([t["sea_km"] for t in tables])[f_best, p_best]
+        speed = np.array([net.costs.speed_kmh(m) for m in modes])[opt_mode[o_best]]
+        res["days_to_plant"][rr] = res["land_km"][rr] / speed / 24 + np.stack([t["days"] for t in tables])[
+            f_best, p_best]
+
+    out = pd.DataFrame(res)
+    codes_arr = np.append(net.ports["locode"].to_numpy(dtype=object), None)
+    ids = np.append(net.facilities["id"].to_numpy(dtype=object), None)
+    text = lambda arr: pd.Series(arr, dtype=object)  # noqa: E731  (object: no slow string inference)
+    out.insert(0, "export_port", text(codes_arr[port_i]))
+    out.insert(4, "plant_id", text(ids[plant_i]))
+    out["land_mode"] = text(np.append(np.array(modes, dtype=object), None)[mode_i])
+    pair = iso_codes.astype(np.int64) * len(feeds) + feed_id
+    pair_values, pair_id = np.unique(pair, return_inverse=True)
+    rules = np.array([";".join(net.policy.export_block(iso_values[p // len(feeds)] if p // len(feeds) < len(
+        iso_values) else None, None, feeds[p % len(feeds)])) or None for p in pair_values], dtype=object)
+    out["blocked_by"] = text(rules[pair_id])
+    return out[COLUMNS]
+
+
+def _factor(values, n: int, upper: bool = False) -> tuple[np.ndarray, list]:
+    """Integer codes (missing = len(uniques)) and uniques of a text column or scalar."""
+    if values is None or (np.isscalar(values) and not isinstance(values, str)):
+        return np.zeros(n, dtype=np.int64), []
+    if isinstance(values, str):
+        values = [values] * n
+    codes, uniques = pd.factorize(np.asarray(values, dtype=object).ravel(), use_na_sentinel=True)
+    uniq = [str(u).strip() for u in uniques]
+    if upper:
+        uniq = [u.upper() for u in uniq]
+    # merge uniques that normalise to the same text; blank counts as missing
+    values_out = [u for u in dict.fromkeys(uniq) if u]
+    where = {u: i for i, u in enumerate(values_out)}
+    remap = np.array([where.get(u, len(values_out)) for u in uniq] + [len(values_out)], dtype=np.int64)
+    return remap[np.where(codes < 0, len(uniq), codes)], values_out
+
+
+def _numbers(values, n: int) -> np.ndarray:
+    if values is None:
+        return np.full(n, np.nan)
+    try:
+        arr = np.asarray(values, dtype=float).ravel()
+    except (TypeError, ValueError):
+        arr = pd.to_numeric(pd.Series(np.asarray(values, dtype=object).ravel()), errors="coerce").to_numpy(
+            dtype=float, na_value=np.nan)
+    if arr.size == 1 and n != 1:
+        arr = np.full(n, arr[0])
+    return np.nan_to_num(arr, nan=-1.0)

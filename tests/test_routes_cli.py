@@ -1,0 +1,55 @@
+"""``geoprospect routes`` through click's CliRunner."""
+
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from geoprospect.cli import cli
+
+
+@pytest.fixture(autouse=True)
+def cache(tmp_path_factory, monkeypatch):
+    monkeypatch.setenv("GEOPROSPECT_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "cli-sea-cache"))
+
+
+def run(*args):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def test_routes_one_deposit_to_csv(tmp_path):
+    out = tmp_path / "r.csv"
+    res = run("routes", "--deposit", "Kangankunde", "--k", "2", "-o", str(out))
+    assert res.exit_code == 0, res.output
+    assert "mwi-kangankunde" in res.output and "MZ" in res.output
+    table = pd.read_csv(out)
+    assert set(table["deposit_id"]) == {"mwi-kangankunde"}
+    assert {"cost_usd_per_t_conc", "cost_usd_per_t_ndpr", "co2_kg_per_t", "blocked_by"} <= set(table.columns)
+
+
+def test_routes_geo_output_has_leg_lines(tmp_path):
+    out = tmp_path / "r.geojson"
+    res = run("routes", "--deposit", "aus-yangibana", "--to", "JPN", "--avoid", "CHN", "-o", str(out))
+    assert res.exit_code == 0, res.output
+    legs = gpd.read_file(out)
+    assert set(legs.geom_type) == {"LineString"}
+    assert {"mode", "from_id", "to_id", "km", "cost_usd_per_t_conc"} <= set(legs.columns)
+    again = run("routes", "--deposit", "aus-yangibana", "-o", str(out))
+    assert again.exit_code == 2 and "exists" in again.output
+
+
+def test_routes_json_and_bad_inputs(tmp_path):
+    out = tmp_path / "r.json"
+    assert run("routes", "--deposit", "ind-chavara", "-o", str(out)).exit_code == 0
+    rows = json.loads(out.read_text())["records"]
+    assert rows and rows[0]["deposit_id"] == "ind-chavara"
+    bad = run("routes", "--deposit", "no-such-deposit")
+    assert bad.exit_code == 2 and "no-such-deposit" in bad.output
+    bad = run("routes", "--deposit", "ind-chavara", "--avoid-passage", "atlantis")
+    assert bad.exit_code == 2 and "atlantis" in bad.output
+    bad = run("routes", "--deposit", "ind-chavara", "--status", "dreaming")
+    assert bad.exit_code == 2 and "dreaming" in bad.output
