@@ -31,7 +31,7 @@ browser:
 
 ## bench: measurements (never part of the tests)
 bench: $(STAMP)
-	$(BIN)/python benchmarks/run_all.py
+	$(BIN)/python benchmarks/run_all.py $(BENCH)
 
 lint: $(STAMP)
 	$(BIN)/ruff check geoprospect tests benchmarks scripts

@@ -105,11 +105,13 @@ def cross_validate(features: pd.DataFrame, y: pd.Series, groups: pd.Series, *, s
     groups = pd.Series(groups).fillna("unknown").reset_index(drop=True)
     grade = features["treo_pct"].to_numpy(dtype=float)
     grade_only = np.where(np.isfinite(grade), grade, -1.0)  # unknown grade ranks last
+    k = int(max(2, min(k, y.value_counts().min())))
     schemes = {
-        "loco": list(LeaveOneGroupOut().split(features, y, groups)),
         "stratified_kfold": list(StratifiedKFold(k, shuffle=True, random_state=seed)
                                  .split(features, y)),
     }
+    if groups.nunique() >= 2:  # one country only: leave-one-country-out is impossible
+        schemes = {"loco": list(LeaveOneGroupOut().split(features, y, groups)), **schemes}
     report = {"n": int(len(y)), "n_positive": int(y.sum()),
               "n_countries": int(groups.nunique())}
     yv = y.to_numpy()
@@ -136,7 +138,7 @@ def _list(a: np.ndarray) -> list:
 
 def beats(report: dict, scheme: str = "loco", baseline: str = "mcda") -> bool | None:
     """True when the model's AUC beats the baseline with the 95 % interval above zero."""
-    diff = report[scheme].get(f"model_minus_{baseline}", {}).get("roc_auc")
+    diff = (report.get(scheme, {}).get(f"model_minus_{baseline}") or {}).get("roc_auc")
     if not diff:
         return None
     return diff["ci95"][0] > 0

@@ -14,6 +14,8 @@ def _fmt(v) -> str:
 def _verdict(report: dict) -> str:
     from geoprospect.evaluation import beats
 
+    if "loco" not in report:
+        return "- Leave-one-country-out is not possible: the training layer has one country."
     lines = []
     for base, label in (("mcda", "the transparent equal-weight score"),
                         ("grade_only", "ranking by grade alone")):
@@ -32,15 +34,23 @@ def _verdict(report: dict) -> str:
     return "\n".join(lines)
 
 
-def model_card(model, report: dict, *, figures_stem: Path | None = None) -> str:
-    """Return the markdown model card; writes PNG figures beside it when matplotlib exists."""
+def model_card(model, report: dict, *, figures_stem: Path | None = None,
+               stability=None) -> str:
+    """Return the markdown model card; writes PNG figures beside it when matplotlib exists.
+
+    ``stability`` (optional) is a frame with ``name``, ``rank_best``, ``rank_median``,
+    ``rank_worst`` (:func:`geoprospect.mcda.weight_sensitivity` of the bundled deposits) for the
+    rank-stability chart.
+    """
     from geoprospect.features import FEATURES
     from geoprospect.labels import OPPORTUNITY_YEARS
 
     meta = model.metadata
-    figs = _figures(model, report, figures_stem) if figures_stem else []
+    figs = _figures(model, report, figures_stem, stability) if figures_stem else []
     rows = []
     for scheme in ("loco", "stratified_kfold"):
+        if scheme not in report:
+            continue
         r = report[scheme]
         for who in ("model", "grade_only", "mcda"):
             m = r[who]
@@ -78,8 +88,9 @@ given only what is known before a project advances: grade, logistics and politic
 
 ## Features and constraints
 
-`HistGradientBoostingClassifier` (depth 2, 40 rounds, at least 8 projects per leaf) with monotone constraints (+ never
-lowers the score, - never raises it) and interaction constraints by pillar, so the logit is an
+`HistGradientBoostingClassifier` (depth 2, 40 rounds, at least 8 projects per leaf) with
+monotone constraints (+ never lowers the score, - never raises it) and interaction constraints
+by pillar, so the logit is an
 exact sum of grade, logistics and risk terms; one sigmoid calibration (monotone). Unknown values
 of monotone features get **no credit** (encoded as their worst value); they widen the
 uncertainty band instead.
@@ -114,7 +125,7 @@ Grade-only and the equal-weight multi-criteria score are rankings, not probabili
 """
 
 
-def _figures(model, report: dict, stem: Path) -> list[Path]:
+def _figures(model, report: dict, stem: Path, stability=None) -> list[Path]:
     try:
         import matplotlib
 
@@ -126,7 +137,8 @@ def _figures(model, report: dict, stem: Path) -> list[Path]:
     from sklearn.metrics import roc_curve
 
     out = []
-    oof = report["loco"]["oof"]
+    scheme = "loco" if "loco" in report else "stratified_kfold"
+    oof = report[scheme]["oof"]
     y = np.asarray(oof["y"])
     fig, ax = plt.subplots(figsize=(5, 5))
     for key, label in (("model", "model"), ("mcda", "equal-weight MCDA"),
@@ -135,11 +147,11 @@ def _figures(model, report: dict, stem: Path) -> list[Path]:
         ok = np.isfinite(s)
         if ok.sum() > 2 and len(np.unique(y[ok])) == 2:
             fpr, tpr, _ = roc_curve(y[ok], s[ok])
-            auc = report["loco"][key].get("roc_auc")
+            auc = report[scheme][key].get("roc_auc")
             ax.plot(fpr, tpr, label=f"{label} (AUC {_fmt(auc)})")
     ax.plot([0, 1], [0, 1], ":", color="grey")
     ax.set(xlabel="false positive rate", ylabel="true positive rate",
-           title="Leave-one-country-out ROC")
+           title=f"Out-of-fold ROC ({scheme})")
     ax.legend(loc="lower right")
     out.append(_save(fig, stem, "roc", plt))
     s = np.array([np.nan if v is None else v for v in oof["model"]], dtype=float)
@@ -159,6 +171,16 @@ def _figures(model, report: dict, stem: Path) -> list[Path]:
     ax.set(xlabel="range of the pillar's logit contribution (training set)",
            title="Pillar importance")
     out.append(_save(fig, stem, "pillars", plt))
+    if stability is not None and len(stability):
+        st = stability.sort_values("rank_median").head(25)
+        fig, ax = plt.subplots(figsize=(7, 0.28 * len(st) + 1.2))
+        y = np.arange(len(st))[::-1]
+        ax.hlines(y, st["rank_best"], st["rank_worst"], color="#2b8cbe", lw=4)
+        ax.plot(st["rank_median"], y, "k|", ms=12)
+        ax.set_yticks(y, [str(n)[:38] for n in st["name"]], fontsize=7)
+        ax.set(xlabel="rank across 500 pillar weightings (5th-95th percentile, median)",
+               title="Rank stability of the bundled deposits (transparent view)")
+        out.append(_save(fig, stem, "rank_stability", plt))
     return out
 
 

@@ -124,6 +124,7 @@ def write_table(
 
 def _with_provenance(gdf, metadata: dict | None):
     frame = gdf.copy()
+    frame.attrs = {}  # in-memory extras (route legs, problems) are not part of the table
     if metadata:
         for key in ("data_date", "model_sha256"):
             if metadata.get(key) and key not in frame.columns:

@@ -81,14 +81,14 @@ def train(gdf, *, label: str = "outcome", seed: int = 0, n_boot: int = 2000, as_
         "training_rows": int(keep.sum()),
         "training_sha256": training_hash(pd.concat([feats[names], yk.rename("label")], axis=1)),
         "source": gdf.attrs.get("source", ""),
-        "loco_auc": report["loco"]["model"].get("roc_auc"),
+        "loco_auc": report.get("loco", {}).get("model", {}).get("roc_auc"),
     }
     model = fit_scoring_model(feats, yk, feature_names=names, random_state=seed,
                               metadata=metadata)
     return model, report
 
 
-def write_report(model, report: dict, out: Path) -> tuple[Path, Path]:
+def write_report(model, report: dict, out: Path, *, stability=None) -> tuple[Path, Path]:
     """Write ``<name>.md`` (model card) and ``<name>.metrics.json`` beside the model file."""
     import json
 
@@ -101,10 +101,20 @@ def write_report(model, report: dict, out: Path) -> tuple[Path, Path]:
     slim = {k: v for k, v in report.items()}
     with atomic_path(metrics_path, overwrite=True) as tmp:
         tmp.write_text(json.dumps(slim, indent=1, default=str))
-    text = model_card(model, report, figures_stem=out.with_suffix(""))
+    text = model_card(model, report, figures_stem=out.with_suffix(""), stability=stability)
     with atomic_path(card_path, overwrite=True) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return card_path, metrics_path
+
+
+def deposit_stability(model, deposits, *, network=None):
+    """Rank stability of a deposit set across pillar weightings, for the model card chart."""
+    from geoprospect.features import build_features
+    from geoprospect.mcda import pillar_scores, weight_sensitivity
+
+    features = build_features(deposits, network=network)
+    pillars = pillar_scores(features, model.mcda_lo, model.mcda_hi)
+    return weight_sensitivity(pillars).assign(name=deposits["name"].to_numpy())
 
 
 def summary_lines(report: dict) -> list[str]:
@@ -112,6 +122,9 @@ def summary_lines(report: dict) -> list[str]:
     lines = [f"training rows {report['n']} ({report['n_positive']} advanced), "
              f"{report.get('censored', 0)} censored, {report['n_countries']} countries"]
     for scheme in ("loco", "stratified_kfold"):
+        if scheme not in report:
+            lines.append(f"{scheme}: not possible (one country only)")
+            continue
         r = report[scheme]
         lines.append(f"{scheme}: folds {r['folds']} (skipped {r['folds_skipped']})")
         for who in ("model", "grade_only", "mcda"):

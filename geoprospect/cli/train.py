@@ -31,7 +31,8 @@ def train(layer_file, layer, crs, encoding, label, output, seed, n_boot, as_of, 
     from geoprospect.cli.scenario import build_network
     from geoprospect.errors import ValidationFailed
     from geoprospect.model import save_model
-    from geoprospect.training import summary_lines, train as fit, write_report
+    from geoprospect.training import summary_lines, write_report
+    from geoprospect.training import train as fit
     from geoprospect.validate import errors_in, load_layer
 
     out = Path(output)
@@ -39,7 +40,8 @@ def train(layer_file, layer, crs, encoding, label, output, seed, n_boot, as_of, 
         raise click.BadParameter("the model file must end in .skops", param_hint="-o")
     if out.exists() and not overwrite:
         raise click.BadParameter(f"{out} exists; pass --overwrite", param_hint="-o")
-    if layer_file is None:
+    bundled = layer_file is None
+    if bundled:
         from geoprospect.bundled import layer_path
 
         layer_file = str(layer_path("projects.geojson"))
@@ -53,5 +55,12 @@ def train(layer_file, layer, crs, encoding, label, output, seed, n_boot, as_of, 
     for line in summary_lines(report):
         click.echo(line)
     save_model(model, out, overwrite=overwrite)
-    card, metrics = write_report(model, report, out)
+    stability = None
+    if bundled:  # the default model's card shows the bundled deposits' rank stability
+        from geoprospect.bundled import layer_path
+        from geoprospect.training import deposit_stability
+
+        deposits, _ = load_layer(layer_path("deposits.geojson"))
+        stability = deposit_stability(model, deposits, network=network)
+    card, metrics = write_report(model, report, out, stability=stability)
     click.echo(f"wrote {out} (sha256 {model.sha256[:12]}), {card}, {metrics}", err=True)

@@ -1,0 +1,92 @@
+"""`geoprospect rank` and `geoprospect train` through click's CliRunner."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+from click.testing import CliRunner
+
+from geoprospect.cli import cli
+
+
+def test_rank_bundled_writes_json_records(tmp_path):
+    out = tmp_path / "ranked.json"
+    r = CliRunner().invoke(cli, ["rank", "--draws", "10", "--top", "5", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    payload = json.loads(out.read_text())
+    assert payload["metadata"]["data_date"] and len(payload["metadata"]["model_sha256"]) == 64
+    recs = payload["records"]
+    assert len(recs) == 46 and recs[0]["rank"] == 1
+    assert {"score", "grade_score", "drivers", "p_top10", "lon", "lat"} <= set(recs[0])
+    assert "Ranked deposits" in r.output
+
+
+def test_rank_refuses_to_overwrite_and_bad_weights(tmp_path):
+    out = tmp_path / "r.csv"
+    out.write_text("keep")
+    r = CliRunner().invoke(cli, ["rank", "--draws", "0", "-o", str(out)])
+    assert r.exit_code == 2 and "--overwrite" in r.output and out.read_text() == "keep"
+    r = CliRunner().invoke(cli, ["rank", "--weights", "grade=abc"])
+    assert r.exit_code == 2 and "not a number" in r.output
+    r = CliRunner().invoke(cli, ["rank", "--country", "Atlantis"])
+    assert r.exit_code == 2 and "Atlantis" in r.output
+
+
+def test_rank_user_layer_with_validation_error_exits_2(tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("name,country,lat,lon,treo_pct\nA,Malawi,-15.3,35.1,250\n")
+    r = CliRunner().invoke(cli, ["rank", str(bad)])
+    assert r.exit_code == 2
+    assert "bad.csv: row 1" in r.output and "treo_pct" in r.output
+    assert "Traceback" not in r.output
+
+
+def test_rank_user_csv_with_aliases(tmp_path):
+    f = tmp_path / "mine.csv"
+    f.write_text("Deposit Name,Country,TREO (%),Tonnage_Mt,Latitude,Longitude\n"
+                 "North Hill,MW,2.1,12,-15.30,35.10\nSouth Sands,India,0.5,40,8.90,76.60\n")
+    out = tmp_path / "mine.parquet"
+    r = CliRunner().invoke(cli, ["rank", str(f), "--draws", "5", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    import geopandas as gpd
+
+    got = gpd.read_parquet(out)
+    assert set(got["country"]) == {"MWI", "IND"} and got["treo_pct"].tolist() != []
+
+
+def test_train_on_user_labels_writes_model_card_metrics(tmp_path):
+    rng = np.random.default_rng(0)
+    n = 40
+    treo = rng.lognormal(0, 0.8, n)
+    df = pd.DataFrame({
+        "id": [f"p{i}" for i in range(n)], "name": [f"P{i}" for i in range(n)],
+        "country": rng.choice(["AUS", "CAN", "USA", "BRA", "ZAF"], n),
+        "lat": rng.uniform(-30, -20, n), "lon": rng.uniform(120, 140, n),
+        "treo_pct": treo, "resource_mt": rng.lognormal(3, 1, n),
+        "advanced": np.where(treo + rng.normal(0, 0.5, n) > 1.2, "yes", "no"),
+    })
+    df["country"] = "AUS"
+    f = tmp_path / "labelled.csv"
+    df.to_csv(f, index=False)
+    out = tmp_path / "mine.skops"
+    r = CliRunner().invoke(cli, ["train", str(f), "--label", "advanced", "--bootstrap", "50",
+                                 "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    assert out.exists() and (tmp_path / "mine.md").exists()
+    metrics = json.loads((tmp_path / "mine.metrics.json").read_text())
+    assert metrics["n"] == n and "stratified_kfold" in metrics
+    assert "loco" not in metrics  # one country: leave-one-country-out impossible, said so
+    assert "AUC" in r.output
+    r = CliRunner().invoke(cli, ["rank", "--model", str(out), "--draws", "0", "--top", "3"])
+    assert r.exit_code == 0, r.output
+
+
+def test_train_bad_label_values(tmp_path):
+    f = tmp_path / "l.csv"
+    f.write_text("name,lat,lon,ok\nA,-20,130,maybe\n")
+    r = CliRunner().invoke(cli, ["train", str(f), "--label", "ok", "-o", str(tmp_path / "m.skops")])
+    assert r.exit_code == 2 and "row 1" in r.output and "ok" in r.output
+    r = CliRunner().invoke(cli, ["train", str(f), "--label", "ok", "-o", str(tmp_path / "m.pkl")])
+    assert r.exit_code == 2 and ".skops" in r.output
