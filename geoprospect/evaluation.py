@@ -112,7 +112,7 @@ def cross_validate(features: pd.DataFrame, y: pd.Series, groups: pd.Series, *, s
     }
     if groups.nunique() >= 2:  # one country only: leave-one-country-out is impossible
         schemes = {"loco": list(LeaveOneGroupOut().split(features, y, groups)), **schemes}
-    report = {"n": int(len(y)), "n_positive": int(y.sum()),
+    report = {"n": len(y), "n_positive": int(y.sum()),
               "n_countries": int(groups.nunique())}
     yv = y.to_numpy()
     for name, splits in schemes.items():

@@ -38,6 +38,8 @@ def rank(
     investor: str = "state",
     network=None,
     routes: bool = True,
+    prices=None,
+    covariates=None,
 ):
     """Score and rank deposits.
 
@@ -62,6 +64,11 @@ def rank(
         Route scenario for the logistics pillar and the route summary.
     routes : bool
         Add the best processing route's summary (and its legs in ``attrs["route_legs"]``).
+    prices : PriceDeck, optional
+        Price deck for the basket value (default: the bundled deck).
+    covariates : pandas.DataFrame, optional
+        Sampled raster covariates (one column per NAME, same index as ``deposits``); they
+        enter the model when it was trained with them, else they are reported beside it.
 
     Returns
     -------
@@ -86,7 +93,9 @@ def rank(
     if exclude_flagged:
         keep = ~is_blocked(flags)
         gdf, flags = gdf[keep.to_numpy()], flags[keep.to_numpy()]
-    features = build_features(gdf, network=network)
+    features = build_features(gdf, network=network, prices=prices)
+    if covariates is not None:
+        features = pd.concat([features, covariates.reindex(gdf.index)], axis=1)
     scored = score(model, features)
     scored["mcda_score"] = weighted_score(pillar_scores(features, model.mcda_lo, model.mcda_hi),
                                           weights)

@@ -171,7 +171,7 @@ def fit_scoring_model(
     model.metadata.update(
         geoprospect_version=__version__,
         sklearn_version=sklearn.__version__,
-        n_train=int(len(y)),
+        n_train=len(y),
         n_positive=int(y.sum()),
         feature_names=names,
         dropped_features=empty,

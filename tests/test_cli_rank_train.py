@@ -90,3 +90,26 @@ def test_train_bad_label_values(tmp_path):
     assert r.exit_code == 2 and "row 1" in r.output and "ok" in r.output
     r = CliRunner().invoke(cli, ["train", str(f), "--label", "ok", "-o", str(tmp_path / "m.pkl")])
     assert r.exit_code == 2 and ".skops" in r.output
+
+
+def _elevation_raster(path):
+    import rasterio
+    from rasterio.transform import from_origin
+
+    data = np.arange(200 * 200, dtype="float32").reshape(200, 200)
+    with rasterio.open(path, "w", driver="GTiff", width=200, height=200, count=1, dtype="float32",
+                       crs="EPSG:4326", transform=from_origin(30, -5, 0.1, 0.1), nodata=-1) as dst:
+        dst.write(data, 1)
+
+
+def test_rank_reports_raster_covariate_beside_score(tmp_path):
+    tif = tmp_path / "elev.tif"
+    _elevation_raster(tif)
+    out = tmp_path / "r.csv"
+    r = CliRunner().invoke(cli, ["rank", "--country", "MWI", "--draws", "0", "--raster",
+                                 f"elevation={tif}", "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    got = pd.read_csv(out)
+    assert "elevation" in got.columns
+    # Malawi lies inside the raster (lon 30..50, lat -25..-5): every located row has a value
+    assert got.loc[got["lon"].notna(), "elevation"].notna().all()

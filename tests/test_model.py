@@ -59,7 +59,7 @@ def test_worse_governance_never_raises_score(trained, row, drop):
 
 
 def test_same_input_same_seed_identical(trained):
-    model, gdf, feats = trained
+    model, _, feats = trained
     y = synthetic_labels(feats)
     again = fit_scoring_model(feats, y)
     pd.testing.assert_frame_equal(score(model, feats), score(again, feats))

@@ -12,6 +12,7 @@ from geoprospect.cli.options import (
     read_options,
 )
 from geoprospect.cli.scenario import scenario_options
+from geoprospect.rasters.sample import raster_option
 
 
 @click.command()
@@ -20,6 +21,8 @@ from geoprospect.cli.scenario import scenario_options
 @country_option
 @click.option("--model", "model_path", type=click.Path(dir_okay=False), default=None,
               help="A .skops model (default: the bundled model).")
+@click.option("--prices", "prices_path", type=click.Path(dir_okay=False), default=None,
+              help="Your own price deck (columns product, price_usd_per_kg, period).")
 @click.option("--weights", default=None, metavar="grade=W,logistics=W,risk=W",
               help="Switch to the transparent weighted multi-criteria score.")
 @click.option("--top", type=int, default=15, show_default=True, help="Rows to print.")
@@ -31,6 +34,7 @@ from geoprospect.cli.scenario import scenario_options
 @click.option("--investor", type=click.Choice(["state", "foreign"]), default="state",
               show_default=True, help="Indian state company or foreign investor (flags differ).")
 @scenario_options
+@raster_option
 @output_option()
 @overwrite_option
 @click.option("--map", "map_path", type=click.Path(dir_okay=False), default=None,
@@ -38,8 +42,8 @@ from geoprospect.cli.scenario import scenario_options
 @click.option("--offline", is_flag=True, help="Make the map self-contained (no network).")
 @click.option("--routes", "route_top", type=int, default=10, show_default=True,
               help="Draw the best routes of this many top deposits on the map.")
-def rank(layers, layer, crs, encoding, country, model_path, weights, top, draws, seed,
-         exclude_flagged, investor, avoid, status, avoid_passage, to, network_path, output,
+def rank(layers, layer, crs, encoding, country, model_path, prices_path, weights, top, draws, seed,
+         exclude_flagged, investor, avoid, status, avoid_passage, to, network_path, rasters, output,
          overwrite, map_path, offline, route_top):
     """Rank deposits in LAYERS (default: the bundled five-country deposits).
 
@@ -59,9 +63,17 @@ def rank(layers, layer, crs, encoding, country, model_path, weights, top, draws,
     countries = parse_countries(country)
     gdf = _load(layers, layer, crs, encoding)
     network = build_network(avoid, status, avoid_passage, to, network_path)
+    from geoprospect.reference import price_deck
+
+    covariates = None
+    if rasters:
+        from geoprospect.rasters import sample_rasters
+
+        covariates = sample_rasters(gdf, rasters)
     ranked = rank_deposits(gdf, model=model_path, weights=parsed, countries=countries,
                            draws=draws, seed=seed, exclude_flagged=exclude_flagged,
-                           investor=investor, network=network)
+                           investor=investor, network=network, prices=price_deck(prices_path),
+                           covariates=covariates)
     if ranked.empty:
         raise LayerError("no deposits left to rank (check --country and --exclude-flagged)")
     _print(top_table(ranked, top), ranked, parsed)
@@ -72,11 +84,10 @@ def rank(layers, layer, crs, encoding, country, model_path, weights, top, draws,
         write_table(ranked, output, overwrite=overwrite, metadata=metadata)
         click.echo(f"wrote {len(ranked)} rows to {output}", err=True)
     if map_path:
-        from geoprospect.maps import make_map, save_map
-
         import geopandas as gpd
 
         from geoprospect.bundled import layer_path
+        from geoprospect.maps import make_map, save_map
 
         m = make_map(ranked, facilities=gpd.read_file(layer_path("facilities.geojson")),
                      route_legs=ranked.attrs.get("route_legs"), offline=offline,

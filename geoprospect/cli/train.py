@@ -8,6 +8,7 @@ import click
 
 from geoprospect.cli.options import overwrite_option, read_options
 from geoprospect.cli.scenario import scenario_options
+from geoprospect.rasters.sample import raster_option
 
 
 @click.command()
@@ -24,9 +25,10 @@ from geoprospect.cli.scenario import scenario_options
 @click.option("--as-of", "as_of", type=int, default=2026, show_default=True,
               help="Year the projects are judged as of (censoring).")
 @scenario_options
+@raster_option
 @overwrite_option
 def train(layer_file, layer, crs, encoding, label, output, seed, n_boot, as_of, avoid, status,
-          avoid_passage, to, network_path, overwrite):
+          avoid_passage, to, network_path, rasters, overwrite):
     """Train on LAYER (default: the bundled global projects) and write OUTPUT.skops."""
     from geoprospect.cli.scenario import build_network
     from geoprospect.errors import ValidationFailed
@@ -51,7 +53,13 @@ def train(layer_file, layer, crs, encoding, label, output, seed, n_boot, as_of, 
         raise ValidationFailed(f"{errs[0]}" + (f" (and {len(errs) - 1} more)" if len(errs) > 1
                                                else ""), problems)
     network = build_network(avoid, status, avoid_passage, to, network_path)
-    model, report = fit(gdf, label=label, seed=seed, n_boot=n_boot, as_of=as_of, network=network)
+    raster_features = None
+    if rasters:
+        from geoprospect.rasters import sample_rasters
+
+        raster_features = sample_rasters(gdf, rasters)
+    model, report = fit(gdf, label=label, seed=seed, n_boot=n_boot, as_of=as_of, network=network,
+                        raster_features=raster_features)
     for line in summary_lines(report):
         click.echo(line)
     save_model(model, out, overwrite=overwrite)
