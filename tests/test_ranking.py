@@ -70,8 +70,8 @@ def test_weights_switch_to_transparent_view(ranked):
 
 
 def test_per_row_scores_do_not_depend_on_the_set(ranked):
-    from geoprospect.validate import load_layer
     from geoprospect.bundled import layer_path
+    from geoprospect.validate import load_layer
 
     gdf, _ = load_layer(layer_path("deposits.geojson"))
     alone = rank(gdf.iloc[[0]], draws=0, routes=False)
