@@ -95,10 +95,10 @@ def test_chunked_scoring_equals_whole(trained):
 
 
 def test_encode_missing_gives_worst_values():
-    f = pd.DataFrame({"treo_pct": [np.nan, 1.0], "port_km": [np.nan, 5.0], "min_ionic": [np.nan, 1]})
+    f = pd.DataFrame({"treo_pct": [np.nan, 1.0], "port_km": [np.nan, 5.0], "elevation": [np.nan, 1]})
     e = encode_missing(f)
     assert e["treo_pct"].iloc[0] < -1e6 and e["port_km"].iloc[0] > 1e6
-    assert np.isnan(e["min_ionic"].iloc[0])
+    assert np.isnan(e["elevation"].iloc[0])  # covariates: no monotone direction, NaN kept
 
 
 def test_skops_round_trip_and_hash(trained, tmp_path):
@@ -147,3 +147,12 @@ def test_all_empty_feature_is_dropped_and_recorded(trained):
     assert "radioactive_ppm" not in m.feature_names
     assert "radioactive_ppm" in m.metadata["dropped_features"]
     assert set(m.feature_names) < set(FEATURE_NAMES)
+
+
+def test_processing_ease_hardest_mineral_decides():
+    from geoprospect.features.grade import processing_ease
+
+    minerals = pd.Series(["bastnaesite", "monazite;bastnaesite", "eudialyte;monazite", "", "ionic"])
+    dtype = pd.Series(["carbonatite", "carbonatite", "alkaline_complex", "ionic_clay", ""])
+    np.testing.assert_array_equal(processing_ease(minerals, dtype), [3, 2, 1, 3, 3])
+    assert np.isnan(processing_ease(pd.Series([""]), pd.Series([""]))[0])

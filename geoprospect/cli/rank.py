@@ -90,7 +90,8 @@ def rank(layers, layer, crs, encoding, country, model_path, prices_path, weights
         from geoprospect.maps import make_map, save_map
 
         m = make_map(ranked, facilities=gpd.read_file(layer_path("facilities.geojson")),
-                     route_legs=ranked.attrs.get("route_legs"), offline=offline,
+                     route_legs=ranked.attrs.get("route_legs"),
+                     country_risk=layer_path("country_risk.csv"), offline=offline,
                      data_date=metadata["data_date"], top_routes=route_top)
         save_map(m, map_path, offline=offline, overwrite=overwrite)
         click.echo(f"wrote map {map_path}{' (offline)' if offline else ''}", err=True)

@@ -17,7 +17,11 @@ def text(gdf, name: str) -> pd.Series:
     """Column as lower-case string Series ('' where missing)."""
     if name not in gdf.columns:
         return pd.Series("", index=gdf.index, dtype="object")
-    return gdf[name].astype("string").str.lower().fillna("").astype("object")
+    # lower-case each distinct value once (batch columns repeat a few values many times)
+    codes, uniques = pd.factorize(gdf[name], use_na_sentinel=True)
+    lowered = pd.Series(uniques).astype("string").str.lower().fillna("").astype("object").to_numpy()
+    values = np.append(lowered, "")[codes]  # code -1 (missing) picks the trailing ""
+    return pd.Series(values, index=gdf.index, name=gdf[name].name, dtype="object")
 
 
 def point_coords(gdf) -> tuple[np.ndarray, np.ndarray]:

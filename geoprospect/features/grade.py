@@ -8,8 +8,13 @@ import pandas as pd
 from geoprospect.features._columns import numeric, text
 
 BASTNAESITE = ("bastnaesite", "parisite", "synchysite")
-PHOSPHATE = ("monazite", "xenotime", "churchite", "florencite")
-REFRACTORY = ("eudialyte", "loparite", "allanite", "fergusonite", "zircon", "apatite")
+PHOSPHATE = ("monazite", "xenotime", "churchite", "florencite", "apatite")
+REFRACTORY = ("eudialyte", "loparite", "allanite", "fergusonite", "zircon")
+EASE = {"refractory": 1.0, "phosphate": 2.0, "easy": 3.0}
+"""Processing ease by mineralogy: bastnaesite concentrates and ion-adsorption clays have
+established, non-radioactive processing routes; monazite/xenotime phosphates need thorium
+handling and licensed plants; silicate hosts (eudialyte, loparite, allanite, ...) have no
+proven commercial flowsheet outside Russia's loparite."""
 
 
 def grade_features(gdf, *, prices=None) -> pd.DataFrame:
@@ -55,7 +60,6 @@ def grade_features(gdf, *, prices=None) -> pd.DataFrame:
     radio = np.where(np.isnan(th) & np.isnan(u), np.nan, np.nan_to_num(th) + np.nan_to_num(u))
     minerals = text(gdf, "minerals")
     dtype = text(gdf, "deposit_type")
-    known_min = minerals != ""
     with np.errstate(divide="ignore", invalid="ignore"):
         out = pd.DataFrame(
             {
@@ -65,14 +69,7 @@ def grade_features(gdf, *, prices=None) -> pd.DataFrame:
                 "log_contained_ndpr_t": np.where(contained_ndpr > 0, np.log10(contained_ndpr), np.nan),
                 "basket_usd_t_ore": basket,
                 "radioactive_ppm": radio,
-                "min_bastnaesite": _has_any(minerals, BASTNAESITE, known_min),
-                "min_phosphate": _has_any(minerals, PHOSPHATE, known_min),
-                "min_ionic": np.where(known_min | (dtype != ""),
-                                      (minerals.str.contains("ionic") | (dtype == "ionic_clay"))
-                                      .astype(float), np.nan),
-                "min_refractory": _has_any(minerals, REFRACTORY, known_min),
-                "type_carbonatite": _is(dtype, "carbonatite"),
-                "type_placer": _is(dtype, "heavy_mineral_sands"),
+                "processing_ease": processing_ease(minerals, dtype),
                 "contained_treo_t": contained_treo,
                 "contained_ndpr_t": contained_ndpr,
             },
@@ -81,12 +78,17 @@ def grade_features(gdf, *, prices=None) -> pd.DataFrame:
     return out
 
 
-def _has_any(minerals: pd.Series, names: tuple[str, ...], known: pd.Series) -> np.ndarray:
-    pattern = "|".join(names)
-    hit = minerals.str.contains(pattern, regex=True).astype(float).to_numpy()
-    return np.where(known.to_numpy(), hit, np.nan)
+def processing_ease(minerals: pd.Series, dtype: pd.Series) -> np.ndarray:
+    """Ease of processing (1-3, see :data:`EASE`) from mineralogy; NaN when unknown.
 
+    The hardest mineral present decides; an ion-adsorption clay deposit counts as easy.
+    """
+    def has(names):
+        return minerals.str.contains("|".join(names), regex=True).to_numpy(dtype=bool)
 
-def _is(dtype: pd.Series, value: str) -> np.ndarray:
-    known = (dtype != "").to_numpy()
-    return np.where(known, (dtype == value).astype(float).to_numpy(), np.nan)
+    ease = np.full(len(minerals), np.nan)
+    easy = has(BASTNAESITE) | has(("ionic",)) | (dtype == "ionic_clay").to_numpy(dtype=bool)
+    ease[easy] = EASE["easy"]
+    ease[has(PHOSPHATE)] = EASE["phosphate"]
+    ease[has(REFRACTORY)] = EASE["refractory"]
+    return ease
