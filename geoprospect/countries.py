@@ -143,7 +143,9 @@ def locate(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     """Return the ISO3 code of the country each point lies in (vectorised).
 
     Points inside no outline take the nearest outline within :data:`COASTAL_TOLERANCE_DEG`;
-    points farther out (open sea) get None.
+    points farther out (open sea) get None. Large inputs are first looked up in a 0.1° grid of
+    cells wholly inside one outline; the rest (and small inputs) take candidates from an STRtree
+    of bounding boxes tested against prepared outlines. Both paths give identical results.
 
     Parameters
     ----------
@@ -154,19 +156,69 @@ def locate(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     -------
     numpy.ndarray of object
     """
-    import shapely
 
     lon = np.asarray(lon, dtype=float)
     lat = np.asarray(lat, dtype=float)
+    if lon.size >= GRID_MIN_POINTS:
+        return _locate_by_grid(lon, lat)
+    return _locate_exact(lon, lat)
+
+
+GRID_MIN_POINTS = 20_000
+"""From this many points on, :func:`locate` first looks points up in a 0.1° grid of cells that
+lie wholly inside one country; only points in border, coastal or sea cells are tested exactly."""
+GRID_RES = 0.1
+
+
+def _locate_by_grid(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    grid, codes = _grid()
+    result = np.full(lon.shape, None, dtype=object)
+    ok = np.isfinite(lon) & np.isfinite(lat) & (np.abs(lon) <= 180) & (np.abs(lat) <= 90)
+    row = np.clip(((90 - lat[ok]) / GRID_RES).astype(int), 0, grid.shape[0] - 1)
+    col = np.clip(((lon[ok] + 180) / GRID_RES).astype(int), 0, grid.shape[1] - 1)
+    cell = grid[row, col]
+    inside = cell > 0
+    idx = np.flatnonzero(ok)
+    result[idx[inside]] = codes[cell[inside] - 1]
+    rest = np.flatnonzero(~ok) if not ok.all() else np.array([], dtype=int)
+    rest = np.concatenate([idx[~inside], rest])
+    if rest.size:
+        result[rest] = _locate_exact(lon[rest], lat[rest])
+    return result
+
+
+@cache
+def _grid() -> tuple[np.ndarray, np.ndarray]:
+    """0.1° grid: country index + 1 for cells wholly inside one outline, 0 elsewhere."""
+    import shapely
+    from rasterio.features import rasterize
+    from rasterio.transform import from_origin
+
+    world = boundaries()
+    shape = (int(180 / GRID_RES), int(360 / GRID_RES))
+    transform = from_origin(-180, 90, GRID_RES, GRID_RES)
+    geoms = world.geometry.to_numpy()
+    grid = rasterize(((g, i + 1) for i, g in enumerate(geoms)), out_shape=shape,
+                     transform=transform, fill=0, dtype="uint16")
+    edges = rasterize(((b, 1) for b in shapely.boundary(geoms)), out_shape=shape,
+                      transform=transform, fill=0, all_touched=True, dtype="uint8")
+    grid[edges > 0] = 0  # a cell an outline crosses needs the exact test
+    return grid, world["iso3"].to_numpy(dtype=object)
+
+
+def _locate_exact(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    import shapely
+
     result = np.full(lon.shape, None, dtype=object)
     ok = np.isfinite(lon) & np.isfinite(lat)
     if not ok.any():
         return result
-    world = boundaries()
+    polys, codes = _prepared()
     tree = _tree()
     points = shapely.points(lon[ok], lat[ok])
-    pt_idx, poly_idx = tree.query(points, predicate="intersects")
-    codes = world["iso3"].to_numpy(dtype=object)
+    pt_idx, poly_idx = tree.query(points)
+    hit = shapely.intersects(polys[poly_idx], points[pt_idx])
+    pt_idx, poly_idx = pt_idx[hit], poly_idx[hit]
     found = np.full(points.shape, None, dtype=object)
     # a point on a shared border may hit two outlines: keep the first hit
     first = np.unique(pt_idx, return_index=True)[1]
@@ -179,6 +231,16 @@ def locate(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
         found[missing[near_pt]] = codes[near_poly]
     result[ok] = found
     return result
+
+
+@cache
+def _prepared():
+    import shapely
+
+    world = boundaries()
+    polys = world.geometry.to_numpy().copy()
+    shapely.prepare(polys)
+    return polys, world["iso3"].to_numpy(dtype=object)
 
 
 @cache

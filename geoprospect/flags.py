@@ -46,8 +46,12 @@ def investability_flags(gdf, *, investor: str = "state", home: str = "IND") -> p
     country = text(gdf, "country").str.upper()
     stage = text(gdf, "stage")
     columns = {"producing": (stage == "production").to_numpy()}
+    # the rules run once per distinct legal text, not once per row (batch inputs repeat them)
+    codes, uniques = pd.factorize(legal.to_numpy(dtype=object))
+    uniques = pd.Series(uniques, dtype="object")
     for name, pattern in FLAG_RULES.items():
-        hit = legal.str.contains(pattern, regex=True).to_numpy(dtype=bool, copy=True)
+        hit = uniques.str.contains(pattern, regex=True).to_numpy(dtype=bool)[codes] if len(uniques) \
+            else np.zeros(len(codes), dtype=bool)
         if name == "state_reserved" and investor == "state":
             hit &= (country != home).to_numpy()
         columns[name] = hit
@@ -58,10 +62,16 @@ def investability_flags(gdf, *, investor: str = "state", home: str = "IND") -> p
     empty = pd.isna(geoms)
     empty[~empty] = shapely.is_empty(geoms[~empty])
     columns["no_location"] = empty
-    joined = pd.Series("", index=gdf.index, dtype="object")
-    for name, hit in columns.items():
-        joined = joined + np.where(hit, name + ";", "")
-    return joined.str.rstrip(";").rename("flags")
+    # one bit per flag; the text is built once per distinct combination
+    bits = np.zeros(len(gdf), dtype=np.int64)
+    for k, hit in enumerate(columns.values()):
+        bits |= np.asarray(hit, dtype=np.int64) << k
+    combos, inverse = np.unique(bits, return_inverse=True)
+    names = list(columns)
+    labels = np.array([";".join(n for k, n in enumerate(names) if c >> k & 1) for c in combos.tolist()],
+                      dtype=object)
+    return pd.Series(labels[inverse.ravel()] if len(gdf) else np.array([], dtype=object),
+                     index=gdf.index, dtype="object", name="flags")
 
 
 def is_blocked(flags: pd.Series) -> pd.Series:

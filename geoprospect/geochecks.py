@@ -47,9 +47,13 @@ def check_geometry(out, file, problems, ident, repair) -> None:
             geoms = out.geometry.to_numpy()
     pts = np.full((len(out), 2), np.nan)
     if present.any():
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            reps = shapely.point_on_surface(geoms[present])
+        g = geoms[present]
+        is_point = shapely.get_type_id(g) == 0
+        reps = g.copy()
+        if (~is_point).any():  # points are their own representative point (the common case)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                reps[~is_point] = shapely.point_on_surface(g[~is_point])
         pts[present] = shapely.get_coordinates(reps)
     x, y = pts[:, 0], pts[:, 1]
     swapped = (np.abs(y) > 90) & (np.abs(x) <= 90)

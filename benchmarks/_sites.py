@@ -1,0 +1,78 @@
+"""Synthetic candidate sites for the batch benchmark: points inside the five countries' outlines.
+
+Attribute values are random draws from plausible ranges; they are benchmark input, not data.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+COUNTRIES = ("IND", "ARG", "AUS", "MWI", "MMR")
+TYPES = np.array(["carbonatite", "heavy_mineral_sands", "ionic_clay", "alkaline_complex", "hydrothermal"],
+                 dtype=object)
+MINERALS = np.array(["monazite", "bastnaesite", "monazite;xenotime", "ionic clay", "eudialyte", None],
+                    dtype=object)
+
+
+def points_in_countries(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``n`` points spread evenly over the five countries, each inside its outline."""
+    import shapely
+
+    from geoprospect.countries import boundaries
+
+    rng = np.random.default_rng(seed)
+    world = boundaries()
+    per = np.full(len(COUNTRIES), n // len(COUNTRIES))
+    per[: n - per.sum()] += 1
+    lons, lats, isos = [], [], []
+    for code, k in zip(COUNTRIES, per, strict=True):
+        shape = shapely.union_all(world.geometry[world["iso3"] == code].to_numpy())
+        shapely.prepare(shape)
+        x0, y0, x1, y1 = shape.bounds
+        got_x, got_y, have = [], [], 0
+        while have < k:
+            x = rng.uniform(x0, x1, 2 * (k - have) + 1000)
+            y = rng.uniform(y0, y1, 2 * (k - have) + 1000)
+            inside = shapely.contains_xy(shape, x, y)
+            got_x.append(x[inside])
+            got_y.append(y[inside])
+            have += int(inside.sum())
+        lons.append(np.concatenate(got_x)[:k])
+        lats.append(np.concatenate(got_y)[:k])
+        isos.append(np.full(k, code, dtype=object))
+    order = rng.permutation(n)
+    return (np.concatenate(lons)[order], np.concatenate(lats)[order], np.concatenate(isos)[order])
+
+
+def sites_frame(n: int, seed: int = 0, start: int = 0):
+    """A GeoDataFrame of ``n`` synthetic candidate sites (ids ``site-<start+i>``)."""
+    import geopandas as gpd
+    import shapely
+
+    rng = np.random.default_rng(seed + 1)
+    lon, lat, iso = points_in_countries(n, seed)
+    ids = np.char.add("site-", np.arange(start, start + n).astype(str)).astype(object)
+    return gpd.GeoDataFrame(
+        {
+            "id": ids,
+            "name": ids,
+            "country": iso,
+            "deposit_type": TYPES[rng.integers(0, len(TYPES), n)],
+            "minerals": MINERALS[rng.integers(0, len(MINERALS), n)],
+            "resource_mt": np.round(rng.lognormal(2.0, 1.5, n), 2),
+            "treo_pct": np.round(rng.lognormal(-0.5, 0.9, n).clip(0.01, 30), 3),
+            "ndpr_pct": np.round(rng.uniform(10, 35, n), 1),
+            "th_ppm": np.round(rng.lognormal(6, 1.2, n)),
+        },
+        geometry=shapely.points(lon, lat),
+        crs="EPSG:4326",
+    )
+
+
+def write_sites(path: Path, n: int, seed: int = 0, start: int = 0, row_group: int = 100_000) -> Path:
+    """Write ``n`` synthetic sites as GeoParquet with row groups of ``row_group`` rows."""
+    gdf = sites_frame(n, seed, start)
+    gdf.to_parquet(path, index=False, row_group_size=row_group)
+    return path

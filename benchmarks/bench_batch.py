@@ -1,0 +1,259 @@
+"""Benchmark of batch scoring (``geoprospect score``): end to end vs the floor vs the naive way.
+
+Run: ``.venv/bin/python benchmarks/bench_batch.py [--rows 1000000] [--dask-rows 10000000]``.
+Prints a table and writes ``benchmarks/results/bench_batch.json``. Never a timed test.
+
+* end to end: N synthetic candidate sites (points inside the outlines of India, Argentina,
+  Australia, Malawi and Myanmar from :func:`geoprospect.countries.boundaries`) read from a
+  GeoParquet file, validated, scored and written to a GeoParquet file by the local engine, in a
+  child process (``geoprospect score``) whose peak RSS is measured; the time includes loading
+  the model and the route network;
+* floor: the bare nearest-port query (unit-sphere k-d tree) plus ``predict_proba`` on the same
+  arrays (the model matrix of the end-to-end output), nothing else;
+* naive: what a first version would write, geopandas ``apply`` per row with one route call
+  (features) and one model call per site, timed on a sample and scaled to N;
+* dask: the dask engine (LocalCluster, one process worker per core) on ``--dask-rows`` sites
+  generated file by file; the process tree's RSS is sampled while it runs to show that peak
+  memory stays flat as rows go through.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+PY = sys.executable
+
+
+def _model(workdir: Path, given: Path | None) -> Path:
+    """``--model``, else a model fitted on the bundled projects layer with the current features."""
+    if given is not None:
+        return given
+    from geoprospect.bundled import layer_path
+    from geoprospect.features import build_features
+    from geoprospect.labels import outcome_label
+    from geoprospect.model import save_model
+    from geoprospect.scoring import fit_scoring_model
+    from geoprospect.validate import load_layer
+
+    gdf, _ = load_layer(layer_path("projects.geojson"))
+    y = outcome_label(gdf)
+    keep = y.notna().to_numpy()
+    path = workdir / "scratch.skops"
+    save_model(fit_scoring_model(build_features(gdf)[keep], y[keep].astype(int)), path, overwrite=True)
+    return path
+
+
+def end_to_end(src: Path, out: Path, model: Path, chunk: int) -> dict:
+    """``geoprospect score src -o out`` in a child process: wall time, CPU time, peak RSS."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    before, cpu_before = usage.ru_maxrss, usage.ru_utime + usage.ru_stime
+    cmd = [PY, "-m", "geoprospect"]
+    t = time.perf_counter()
+    proc = subprocess.run([*cmd, "score", str(src), "-o", str(out), "--model", str(model),
+                           "--chunk-size", str(chunk), "--json", "-q", "--overwrite"],
+                          capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - t
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = usage.ru_utime + usage.ru_stime - cpu_before
+    if proc.returncode != 0:
+        raise SystemExit(f"score failed: {proc.stderr}")
+    summary = json.loads(proc.stdout)
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return {"seconds": wall, "cpu_seconds": cpu, "scoring_seconds": summary["seconds"],
+            "rows": summary["rows_scored"], "peak_rss_mb": max(peak, before) / 1024}
+
+
+def floor(out: Path, model_path: Path) -> dict:
+    """Nearest port (k-d tree on unit-sphere xyz) + predict_proba on the output's model matrix."""
+    import geopandas as gpd
+
+    from geoprospect.geodesy import SphereIndex
+    from geoprospect.model import load_model
+    from geoprospect.routes import RouteNetwork
+    from geoprospect.scoring import matrix
+
+    model = load_model(model_path)
+    net = RouteNetwork.bundled()
+    g = gpd.read_parquet(out)
+    lon, lat = g.geometry.x.to_numpy(), g.geometry.y.to_numpy()
+    X = matrix(model, g.reindex(columns=model.feature_names))  # canonical inputs absent: unknown
+    del g
+    index = SphereIndex(net.ports["lon"].to_numpy(), net.ports["lat"].to_numpy())
+    t, c = time.perf_counter(), time.process_time()
+    index.query(lon, lat, k=1)
+    t_port = time.perf_counter() - t
+    t = time.perf_counter()
+    model.pipeline.predict_proba(X)
+    t_model = time.perf_counter() - t
+    return {"seconds": t_port + t_model, "cpu_seconds": time.process_time() - c, "port_seconds": t_port,
+            "predict_seconds": t_model, "rows": len(X)}
+
+
+def naive(src: Path, model_path: Path, sample: int) -> dict:
+    """geopandas apply per row: one route call (features) and one model call per site."""
+    import geopandas as gpd
+
+    from geoprospect.features import build_features
+    from geoprospect.model import load_model
+    from geoprospect.routes import RouteNetwork
+    from geoprospect.scoring import score
+    from geoprospect.validate import normalise, validate
+
+    model = load_model(model_path)
+    net = RouteNetwork.bundled()
+    g = gpd.read_parquet(src).iloc[:sample]
+    g.index = range(1, len(g) + 1)
+
+    def one(row):
+        site = gpd.GeoDataFrame([row], geometry=[row.geometry], crs="EPSG:4326")
+        site, _ = validate(normalise(site, file="naive"), file="naive")
+        return float(score(model, build_features(site, network=net))["score"].iloc[0])
+
+    t, c = time.perf_counter(), time.process_time()
+    g.apply(one, axis=1)
+    seconds = time.perf_counter() - t
+    cpu = time.process_time() - c
+    return {"sample": sample, "sample_seconds": seconds, "cpu_seconds": cpu,
+            "rows_per_second": sample / seconds, "rows_per_cpu_second": sample / cpu}
+
+
+def dask_run(folder: Path, files: list[Path], out: Path, model: Path, chunk: int, workers: int) -> dict:
+    """The dask engine in a child process; the process tree's RSS sampled every 0.5 s."""
+    import psutil
+
+    code = ("import sys, json; from pathlib import Path; from geoprospect.batch import Settings, run_dask\n"
+            "files=[Path(p) for p in sys.argv[1].split(',')]\n"
+            f"s=run_dask(files, Path(sys.argv[2]), Settings(model_path=sys.argv[3], chunk_size={chunk}),"
+            f" workers={workers}, overwrite=True)\n"
+            "print(json.dumps({'rows': s.rows_scored, 'seconds': s.seconds}))\n")
+    t = time.perf_counter()
+    proc = subprocess.Popen([PY, "-c", code, ",".join(map(str, files)), str(out), str(model)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    samples: list[tuple[float, float, int]] = []
+    root = psutil.Process(proc.pid)
+
+    def watch():
+        while proc.poll() is None:
+            try:
+                procs = [root, *root.children(recursive=True)]
+                rss = sum(p.memory_info().rss for p in procs if p.is_running())
+                parts = len(list(out.parent.glob(f".{out.name}.tmp-*/part-*.parquet")))
+                samples.append((time.perf_counter() - t, rss / 2**20, parts))
+            except (psutil.NoSuchProcess, psutil.AccessDenied):
+                pass
+            time.sleep(0.5)
+
+    th = threading.Thread(target=watch, daemon=True)
+    th.start()
+    stdout, stderr = proc.communicate()
+    th.join()
+    wall = time.perf_counter() - t
+    if proc.returncode != 0:
+        raise SystemExit(f"dask run failed: {stderr[-2000:]}")
+    result = json.loads(stdout.strip().splitlines()[-1])
+    # peak RSS in each tenth of the run: flat = bounded by the partition size, not the input size
+    arr = np.array(samples)
+    deciles = []
+    for k in range(10):
+        sel = (arr[:, 0] >= wall * k / 10) & (arr[:, 0] < wall * (k + 1) / 10)
+        deciles.append(round(float(arr[sel, 1].max()), 1) if sel.any() else None)
+    return {"rows": result["rows"], "seconds": wall, "rows_per_second": result["rows"] / wall,
+            "peak_rss_mb": float(arr[:, 1].max()), "peak_rss_by_tenth_mb": deciles,
+            "workers": workers, "files": len(files)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rows", type=int, default=1_000_000)
+    ap.add_argument("--chunk-size", type=int, default=100_000)
+    ap.add_argument("--naive-sample", type=int, default=300)
+    ap.add_argument("--dask-rows", type=int, default=10_000_000, help="0 skips the dask run")
+    ap.add_argument("--dask-file-rows", type=int, default=1_000_000)
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    ap.add_argument("--workdir", type=Path, default=None)
+    ap.add_argument("--model", type=Path, default=None, help="default: fit one on the bundled projects")
+    args = ap.parse_args()
+    if args.workdir is None:  # generated inputs and outputs take GBs: removed afterwards
+        with tempfile.TemporaryDirectory(prefix="bench_batch_") as tmp:
+            run(args, Path(tmp))
+    else:
+        args.workdir.mkdir(parents=True, exist_ok=True)
+        run(args, args.workdir)
+
+
+def run(args, work: Path) -> None:
+    """All measurements, with inputs and outputs in ``work``."""
+    from _sites import write_sites
+
+    model = _model(work, args.model)
+    src = work / f"sites_{args.rows}.parquet"
+    if not src.exists():
+        t = time.perf_counter()
+        write_sites(src, args.rows, seed=0)
+        print(f"generated {args.rows:,} sites in {time.perf_counter() - t:.1f} s", file=sys.stderr)
+    e2e = end_to_end(src, work / "scored.parquet", model, args.chunk_size)
+    print(f"end to end: {e2e}", file=sys.stderr)
+    fl = floor(work / "scored.parquet", model)
+    print(f"floor: {fl}", file=sys.stderr)
+    nv = naive(src, model, args.naive_sample)
+    print(f"naive: {nv}", file=sys.stderr)
+    dk = None
+    if args.dask_rows:
+        files = []
+        for i, start in enumerate(range(0, args.dask_rows, args.dask_file_rows)):
+            path = work / f"dask_in_{i:03d}.parquet"
+            n = min(args.dask_file_rows, args.dask_rows - start)
+            if not path.exists():
+                write_sites(path, n, seed=100 + i, start=start)
+            files.append(path)
+        dk = dask_run(work, files, work / "dask_scored.parquet", model, args.chunk_size, args.workers)
+        print(f"dask: {dk}", file=sys.stderr)
+    table = [
+        ("end to end, local engine", e2e["rows"], e2e["seconds"], e2e["cpu_seconds"], e2e["peak_rss_mb"]),
+        ("floor: port query + predict_proba", fl["rows"], fl["seconds"], fl["cpu_seconds"], None),
+        ("naive: apply per row (sample)", nv["sample"], nv["sample_seconds"], nv["cpu_seconds"], None),
+    ]
+    if dk:
+        table.append((f"dask engine, {dk['rows']:,} sites", dk["rows"], dk["seconds"], None,
+                      dk["peak_rss_mb"]))
+    floor_cpu = fl["rows"] / fl["cpu_seconds"]
+    naive_cpu = nv["rows_per_cpu_second"]
+    header = f"{'path':<36}{'rows/s':>11}{'rows/CPU-s':>12}{'peak RSS MB':>13}{'x floor':>9}{'x naive':>9}"
+    lines = [header]
+    for name, n, wall, cpu, rss in table:
+        per_cpu = n / cpu if cpu else None
+        lines.append(f"{name:<36}{n / wall:>11,.0f}{(f'{per_cpu:,.0f}' if per_cpu else '-'):>12}"
+                     f"{(f'{rss:,.0f}' if rss else '-'):>13}"
+                     f"{(f'{per_cpu / floor_cpu:.3f}' if per_cpu else '-'):>9}"
+                     f"{(f'{per_cpu / naive_cpu:,.0f}' if per_cpu else '-'):>9}")
+    lines.append("(x floor and x naive compare rows per CPU-second: the machine is shared, so wall "
+                 f"times vary; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
+    lines.append(f"{args.rows:,} sites end to end in {e2e['seconds']:.1f} s wall, {e2e['cpu_seconds']:.1f} s "
+                 "CPU (goal <= 10 s)")
+    if dk:
+        lines.append(f"dask peak RSS by tenth of the run (MB): {dk['peak_rss_by_tenth_mb']}")
+    print("\n" + "\n".join(lines))
+    result = {"rows": args.rows, "chunk_size": args.chunk_size, "cpu_count": os.cpu_count(),
+              "load_average": os.getloadavg(), "end_to_end": e2e,
+              "floor": fl, "naive": nv, "dask": dk, "table": lines}
+    out = HERE / "results" / "bench_batch.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(result, indent=1))
+    print(f"wrote {out}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

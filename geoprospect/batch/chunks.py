@@ -1,0 +1,377 @@
+"""Read any supported layer as a stream of chunks of at most ``chunk_size`` rows.
+
+A :class:`Chunk` holds the input's attribute columns exactly as read (an Arrow table, so types
+survive the round trip to the output untouched), the geometries in EPSG:4326, the global
+1-based row number of its first row and the read-time problems (rows already global).
+
+Readers, one pass each, memory bounded by the chunk size:
+
+* GeoParquet / Parquet: :meth:`pyarrow.parquet.ParquetFile.iter_batches` (plain Parquet with
+  coordinate columns works like a CSV);
+* CSV/TSV/TXT: :func:`pandas.read_csv` with ``chunksize``, every cell read as text (like
+  :func:`geoprospect.io.read_layer`);
+* GDAL formats (GeoPackage, GeoJSON, FlatGeobuf, Shapefile, KML ...): :func:`pyogrio.open_arrow`;
+* spreadsheets are read whole by :func:`geoprospect.io.read_layer`, then sliced.
+
+CRS handling is the one of :func:`geoprospect.io.read_layer` (``--crs`` for files that do not
+say; files without CRS must hold lon/lat).
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from geoprospect.errors import LayerError
+from geoprospect.problems import Problem
+
+
+@dataclass
+class Chunk:
+    """Rows ``start .. start + len - 1`` (1-based) of one input file."""
+
+    path: Path
+    start: int
+    raw: object  # pyarrow.Table of the attribute columns as read
+    geometry: np.ndarray  # shapely geometries, EPSG:4326 (None = no location)
+    problems: list = field(default_factory=list)
+    coords_from_columns: bool = False
+
+    def __len__(self) -> int:
+        return len(self.geometry)
+
+    @property
+    def file(self) -> str:
+        return self.path.name
+
+    def frame(self):
+        """The chunk as a GeoDataFrame indexed by global row number (what ``normalise`` takes)."""
+        import geopandas as gpd
+
+        data = self.raw.to_pandas()
+        data.index = pd.RangeIndex(self.start, self.start + len(self), name="row")
+        gdf = gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(self.geometry, index=data.index),
+                               crs="EPSG:4326")
+        gdf.attrs["problems"] = list(self.problems)
+        gdf.attrs["source"] = self.file
+        return gdf
+
+
+@dataclass
+class ReadOptions:
+    """Options of :func:`geoprospect.io.read_layer` that apply to every input."""
+
+    layer: str | None = None
+    crs: str | None = None
+    encoding: str | None = None
+
+
+def kind_of(path: Path) -> str:
+    """``parquet``, ``csv``, ``sheet`` or ``ogr``."""
+    from geoprospect.io import DELIMITED, PARQUET, SPREADSHEET, _extension
+
+    ext = _extension(path)
+    if ext in PARQUET:
+        return "parquet"
+    if ext in DELIMITED:
+        return "csv"
+    if ext in SPREADSHEET:
+        return "sheet"
+    return "ogr"
+
+
+def count_rows(path: Path, opts: ReadOptions | None = None) -> int | None:
+    """Number of rows when the format knows it cheaply (Parquet, GDAL), else None."""
+    kind = kind_of(path)
+    try:
+        if kind == "parquet":
+            import pyarrow.parquet as pq
+
+            return pq.ParquetFile(path).metadata.num_rows
+        if kind == "ogr":
+            import pyogrio
+
+            n = pyogrio.read_info(str(path), layer=(opts or ReadOptions()).layer)["features"]
+            return int(n) if n >= 0 else None
+    except Exception:
+        return None
+    return None
+
+
+def iter_chunks(path: str | Path, chunk_size: int, opts: ReadOptions | None = None,
+                first_row: int = 1, last_row: int | None = None) -> Iterator[Chunk]:
+    """Yield the rows of ``path`` in chunks of at most ``chunk_size`` rows.
+
+    Parameters
+    ----------
+    path : str or Path
+        Any format :func:`geoprospect.io.read_layer` reads.
+    chunk_size : int
+        Rows per chunk (>= 1).
+    opts : ReadOptions, optional
+        ``layer``, ``crs``, ``encoding``.
+    first_row, last_row : int, optional
+        Only for Parquet (the dask engine's partitions): 1-based inclusive row range.
+
+    Raises
+    ------
+    LayerError
+        The file cannot be read at all (missing, empty, unknown format, no coordinates).
+    """
+    path = Path(path)
+    opts = opts or ReadOptions()
+    if chunk_size < 1:
+        raise ValueError("chunk_size must be >= 1")
+    if not path.exists():
+        raise LayerError(f"{path}: file not found")
+    if path.stat().st_size == 0:
+        raise LayerError(f"{path.name}: file is empty")
+    kind = kind_of(path)
+    if kind == "parquet":
+        yield from _parquet_chunks(path, chunk_size, opts, first_row, last_row)
+    elif kind == "csv":
+        yield from _csv_chunks(path, chunk_size, opts)
+    elif kind == "sheet":
+        yield from _sheet_chunks(path, chunk_size, opts)
+    else:
+        yield from _ogr_chunks(path, chunk_size, opts)
+
+
+# ---------------------------------------------------------------- geometry and CRS
+class _Projector:
+    """Bring one file's geometries to EPSG:4326 with read_layer's rules, chunk after chunk."""
+
+    def __init__(self, path: Path, file_crs, user_crs: str | None) -> None:
+        self.path, self.file_crs, self.user_crs = path, file_crs, user_crs
+        self._warned = False
+
+    def __call__(self, geoms: np.ndarray) -> np.ndarray:
+        import geopandas as gpd
+
+        from geoprospect.io import _to_wgs84
+
+        gdf = gpd.GeoDataFrame(geometry=gpd.GeoSeries(geoms), crs=self.file_crs)
+        with warnings.catch_warnings():
+            if self._warned:
+                warnings.simplefilter("ignore", UserWarning)
+            out = _to_wgs84(gdf, self.path, self.user_crs)
+        self._warned = True
+        return out.geometry.to_numpy()
+
+
+def raw_fields(path: str | Path, opts: ReadOptions | None = None) -> tuple[list, bool]:
+    """Input columns of ``path`` as Arrow fields (from its first row) and whether its
+    coordinates are columns of the table (CSV, plain Parquet, spreadsheets)."""
+    first = next(iter_chunks(path, 1, opts), None)
+    if first is None:
+        raise LayerError(f"{Path(path).name}: the layer has no rows")
+    return list(first.raw.schema), first.coords_from_columns
+
+
+def _shift(problems: list[Problem], offset: int) -> list[Problem]:
+    return [replace(p, row=p.row + offset) if p.row is not None else p for p in problems]
+
+
+def _from_columns(frame: pd.DataFrame, path: Path, start: int, project: _Projector, raw=None) -> Chunk:
+    """A chunk of a table with coordinate (or WKT) columns; the table's columns are all kept."""
+    import pyarrow as pa
+
+    from geoprospect.io import _geometry_from_columns
+
+    problems: list[Problem] = []
+    gdf = _geometry_from_columns(frame, path, problems)
+    geoms = project(gdf.geometry.to_numpy())
+    if raw is None:  # text tables: every column is text, whatever a chunk happens to hold
+        schema = pa.schema([(str(c), pa.string()) for c in frame.columns])
+        raw = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
+    return Chunk(path, start, raw, geoms, _shift(problems, start - 1), coords_from_columns=True)
+
+
+# ---------------------------------------------------------------- readers
+def _parquet_chunks(path, chunk_size, opts, first_row, last_row):
+    import pyarrow.parquet as pq
+
+    try:
+        pf = pq.ParquetFile(path)
+    except Exception as exc:
+        raise LayerError(f"{path.name}: cannot read Parquet ({_short(exc)})") from exc
+    geo = _geo_metadata(pf.schema_arrow)
+    total = pf.metadata.num_rows
+    last = total if last_row is None else min(last_row, total)
+    if geo is None:
+        project = _Projector(path, None, opts.crs)
+        for start, table in _parquet_range(pf, first_row, last, chunk_size):
+            yield _from_columns(table.to_pandas(), path, start, project, raw=table)
+        return
+    col = geo["primary_column"]
+    spec = geo["columns"][col]
+    crs = _geoparquet_crs(spec)
+    project = _Projector(path, crs, opts.crs)
+    for start, table in _parquet_range(pf, first_row, last, chunk_size):
+        geoms = _decode_geometry(table.column(col), spec.get("encoding", "WKB"), path)
+        raw = table.drop_columns([col])
+        yield Chunk(path, start, raw, project(geoms))
+
+
+def _parquet_range(pf, first: int, last: int, chunk_size: int):
+    """(1-based start, table) pieces covering rows first..last, read by row group."""
+    md = pf.metadata
+    offset = 1
+    for rg in range(md.num_row_groups):
+        n = md.row_group(rg).num_rows
+        lo, hi = offset, offset + n - 1
+        offset += n
+        if hi < first or lo > last:
+            continue
+        table = pf.read_row_group(rg)
+        a, b = max(first, lo) - lo, min(last, hi) - lo + 1
+        for s in range(a, b, chunk_size):
+            e = min(s + chunk_size, b)
+            yield lo + s, table.slice(s, e - s)
+
+
+def _geo_metadata(schema) -> dict | None:
+    meta = schema.metadata or {}
+    raw = meta.get(b"geo")
+    if not raw:
+        return None
+    try:
+        geo = json.loads(raw)
+        geo["columns"][geo["primary_column"]]
+        return geo
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def _geoparquet_crs(spec: dict):
+    """GeoParquet: a missing crs means OGC:CRS84 (lon/lat), an explicit null means unknown."""
+    if "crs" not in spec:
+        return "OGC:CRS84"
+    crs = spec["crs"]
+    if crs is None:
+        return None
+    from pyproj import CRS
+
+    return CRS.from_user_input(crs if isinstance(crs, str) else json.dumps(crs))
+
+
+def _decode_geometry(column, encoding: str, path: Path) -> np.ndarray:
+    import shapely
+
+    enc = str(encoding).lower()
+    if enc == "wkb":
+        values = column.to_numpy(zero_copy_only=False)
+        out = np.full(len(values), None, dtype=object)
+        present = pd.notna(values)
+        out[present] = shapely.from_wkb(values[present], on_invalid="ignore")
+        return out
+    if enc == "point":
+        import pyarrow.compute as pc
+
+        x = pc.struct_field(column, "x").to_numpy(zero_copy_only=False)
+        y = pc.struct_field(column, "y").to_numpy(zero_copy_only=False)
+        return np.asarray(shapely.points(x, y), dtype=object)
+    raise LayerError(f"{path.name}: GeoParquet geometry encoding {encoding!r} is not supported "
+                     "(write it with WKB encoding)")
+
+
+def _csv_chunks(path, chunk_size, opts):
+    from geoprospect.io import _sniff_delimiter
+
+    enc = opts.encoding or "utf-8-sig"
+    try:
+        with open(path, encoding=enc, newline="") as fh:
+            head = fh.read(65536)
+    except LookupError as exc:
+        raise LayerError(f"{path.name}: unknown encoding {enc!r}") from exc
+    except UnicodeDecodeError as exc:
+        raise LayerError(f"{path.name}: text is not valid {enc}; re-save the file as UTF-8 or pass "
+                         "--encoding (e.g. --encoding latin-1)") from exc
+    if not head.strip():
+        raise LayerError(f"{path.name}: file is empty")
+    sep = "\t" if path.suffix.lower() in {".tsv", ".tab"} else _sniff_delimiter(head)
+    project = _Projector(path, None, opts.crs)
+    start = 1
+    try:
+        reader = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, skipinitialspace=True,
+                             encoding=enc, chunksize=chunk_size)
+        for frame in reader:
+            frame.columns = [str(c).strip() for c in frame.columns]
+            frame = frame.replace({"": None})
+            yield _from_columns(frame, path, start, project)
+            start += len(frame)
+    except pd.errors.ParserError as exc:
+        raise LayerError(f"{path.name}: malformed table ({_short(exc)})") from exc
+    except UnicodeDecodeError as exc:
+        raise LayerError(f"{path.name}: text is not valid {enc}; re-save the file as UTF-8 or pass "
+                         "--encoding (e.g. --encoding latin-1)") from exc
+
+
+def _sheet_chunks(path, chunk_size, opts):
+    import pyarrow as pa
+
+    from geoprospect.io import read_layer
+
+    gdf = read_layer(path, layer=opts.layer, crs=opts.crs, encoding=opts.encoding)
+    problems = gdf.attrs.get("problems", [])
+    data = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
+    geoms = gdf.geometry.to_numpy()
+    for s in range(0, len(gdf), chunk_size):
+        e = min(s + chunk_size, len(gdf))
+        raw = pa.Table.from_pandas(data.iloc[s:e], preserve_index=False)
+        mine = [p for p in problems if (p.row is None and s == 0) or (p.row is not None and s < p.row <= e)]
+        yield Chunk(path, s + 1, raw, geoms[s:e], mine, coords_from_columns=True)
+
+
+def _ogr_chunks(path, chunk_size, opts):
+    import pyogrio
+
+    source = str(path)
+    try:
+        layers = pyogrio.list_layers(source)
+    except Exception as exc:
+        raise LayerError(f"{path.name}: cannot open as a vector layer ({_short(exc)})") from exc
+    names = [str(n) for n in layers[:, 0]] if len(layers) else []
+    if opts.layer is None and len(names) > 1:
+        raise LayerError(f"{path.name}: holds {len(names)} layers ({', '.join(names)}); "
+                         "choose one with --layer")
+    if opts.layer is not None and opts.layer not in names:
+        raise LayerError(f"{path.name}: no layer {opts.layer!r}; layers are {', '.join(names)}")
+    kwargs: dict = {"batch_size": chunk_size, "use_pyarrow": True}
+    if opts.layer is not None:
+        kwargs["layer"] = opts.layer
+    if opts.encoding:
+        kwargs["encoding"] = opts.encoding
+    start = 1
+    try:
+        with pyogrio.open_arrow(source, **kwargs) as (meta, reader):
+            geom_col = meta.get("geometry_name") or "wkb_geometry"
+            project = _Projector(path, meta.get("crs"), opts.crs)
+            for batch in reader:
+                import pyarrow as pa
+
+                table = pa.Table.from_batches([batch])
+                if geom_col not in table.column_names:
+                    raise LayerError(f"{path.name}: the layer has no geometry")
+                geoms = _decode_geometry(table.column(geom_col), "WKB", path)
+                raw = table.drop_columns([geom_col])
+                yield Chunk(path, start, raw, project(geoms))
+                start += table.num_rows
+    except LayerError:
+        raise
+    except UnicodeDecodeError as exc:
+        raise LayerError(f"{path.name}: text is not valid {opts.encoding or 'UTF-8'}; pass --encoding"
+                         ) from exc
+    except Exception as exc:
+        raise LayerError(f"{path.name}: cannot read ({_short(exc)})") from exc
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:200] if text else type(exc).__name__

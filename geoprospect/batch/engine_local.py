@@ -1,0 +1,239 @@
+"""The local engine: inputs read chunk by chunk, scored in this process, written as they come.
+
+One output per :class:`Job`: either every input merged into one file (``-o``) or one output
+per input (``--out-dir``). All outputs are committed together at the end; an error or Ctrl-C
+before that removes every temporary file and leaves no output behind.
+
+``--rank`` and ``--uncertainty N`` need the whole set: the scored rows of an output are then
+gathered in memory, ranked (and banded by :func:`geoprospect.uncertainty.monte_carlo`) and
+written at the end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from geoprospect.batch.chunks import iter_chunks, raw_fields
+from geoprospect.batch.pipeline import WHOLE_SET_COLUMNS, Context, Settings, context, score_chunk
+from geoprospect.batch.sinks import Sink, unify
+from geoprospect.batch.summary import Summary
+from geoprospect.errors import LayerError, ValidationFailed
+
+SOURCE_COLUMNS = ("source_file", "source_row")
+"""Added to a merged output of several inputs: where each row came from."""
+
+
+@dataclass
+class Job:
+    """Inputs that go to one output file."""
+
+    inputs: list[Path]
+    target: Path
+
+
+@dataclass
+class WholeSet:
+    """Whole-set columns wanted: ``rank`` and/or the Monte Carlo band with ``draws`` draws."""
+
+    rank: bool = False
+    draws: int = 0
+    seed: int = 0
+
+    @property
+    def wanted(self) -> bool:
+        return self.rank or self.draws > 0
+
+
+@dataclass
+class Hooks:
+    """Callbacks for the CLI: rows done (progress) and new problems (stderr report)."""
+
+    progress: Callable[[int], None] = lambda n: None
+    problems: Callable[[list], None] = lambda problems: None
+
+
+@dataclass
+class _Gathered:
+    tables: list = field(default_factory=list)
+    inputs: list = field(default_factory=list)
+
+
+def plan(inputs: list[Path], output: Path | None, out_dir: Path | None, fmt: str = ".parquet") -> list[Job]:
+    """One merged job (``output``) or one job per input written to ``out_dir/<stem>_scored<fmt>``."""
+    from geoprospect.errors import OutputError
+
+    if (output is None) == (out_dir is None):
+        raise OutputError("give either -o/--output FILE or --out-dir DIR")
+    if output is not None:
+        return [Job(list(inputs), Path(output))]
+    out_dir = Path(out_dir)
+    if not out_dir.is_dir():
+        raise OutputError(f"{out_dir}: folder does not exist")
+    fmt = fmt if fmt.startswith(".") else "." + fmt
+    jobs, names = [], {}
+    for path in inputs:
+        target = out_dir / f"{path.stem.split('.')[0]}_scored{fmt}"
+        if target in names:
+            raise OutputError(f"{path} and {names[target]} would both be written to {target.name}; "
+                              "rename one or merge them with -o")
+        names[target] = path
+        jobs.append(Job([path], target))
+    return jobs
+
+
+def run_local(jobs: list[Job], settings: Settings, *, strict: bool = False,
+              whole: WholeSet | None = None, overwrite: bool = False, metadata: dict | None = None,
+              summary: Summary | None = None, hooks: Hooks | None = None) -> Summary:
+    """Score every job's inputs and write its output; returns the run summary.
+
+    Parameters
+    ----------
+    jobs : list of Job
+        From :func:`plan`.
+    settings : Settings
+        Model, scenario, investor, read options, chunk size.
+    strict : bool
+        Any row that fails validation (and any unreadable file) aborts the run, writing nothing.
+    whole : WholeSet, optional
+        ``--rank`` / ``--uncertainty N``.
+    overwrite : bool
+        Replace existing outputs.
+    metadata : dict, optional
+        Provenance stored with the outputs.
+
+    Raises
+    ------
+    ValidationFailed
+        With ``strict``, the first rejected row; or a whole file failing midway (its earlier rows
+        were already written), or no row scored at all.
+    """
+    summary = summary or Summary(engine="local")
+    hooks = hooks or Hooks()
+    whole = whole or WholeSet()
+    ctx = context(settings)
+    sinks: list[Sink] = []
+    try:
+        for job in jobs:
+            sinks.append(_run_job(job, ctx, settings, strict, whole, overwrite, metadata, summary, hooks))
+        if not any(s.rows for s in sinks) and summary.rows_read == 0 and summary.failed_files:
+            raise LayerError(summary.failed_files[0].error)
+        for sink in sinks:
+            summary.outputs.append(sink.commit())
+    except BaseException:
+        for sink in sinks:
+            sink.abort()
+        raise
+    return summary.finish()
+
+
+def _run_job(job, ctx: Context, settings, strict, whole, overwrite, metadata, summary, hooks) -> Sink:
+    readable, fields, coords = [], [], []
+    for path in job.inputs:
+        try:
+            f, c = raw_fields(path, settings.read)
+        except LayerError as exc:
+            if strict:
+                raise
+            summary.fail(path, str(exc))
+            hooks.problems([_file_problem(path, exc)])
+            continue
+        readable.append(path)
+        fields.append(f)
+        coords.append(c)
+    merged = len(job.inputs) > 1
+    input_fields = unify([_schema(f) for f in fields])
+    if merged:
+        import pyarrow as pa
+
+        input_fields += [pa.field("source_file", pa.string()), pa.field("source_row", pa.int64())]
+    sink = Sink(job.target, input_fields, overwrite=overwrite, metadata=metadata,
+                coords_in_columns=bool(coords) and all(coords)).open()
+    gathered = _Gathered() if whole.wanted else None
+    try:
+        for path in readable:
+            _run_file(path, ctx, settings, sink, gathered, merged, strict, whole, summary, hooks)
+        if gathered is not None:
+            sink.write(_whole_set(gathered, ctx, whole))
+    except BaseException:
+        sink.abort()
+        raise
+    return sink
+
+
+def _run_file(path, ctx, settings, sink, gathered, merged, strict, whole, summary, hooks) -> None:
+    written = 0
+    try:
+        for chunk in iter_chunks(path, settings.chunk_size, settings.read):
+            res = score_chunk(chunk, ctx, drop=WHOLE_SET_COLUMNS, keep_whole_set=whole.draws > 0)
+            hooks.problems(summary.add(path, res.rows_read, res.rows_scored, res.problems))
+            hooks.progress(res.rows_read)
+            if strict and res.rows_rejected:
+                first = next(p for p in res.problems if p.severity == "error")
+                raise ValidationFailed(f"{first} (--strict: no output written)", res.problems)
+            table = res.table
+            if table is None:
+                continue
+            if merged:
+                table = _with_source(table, path, res)
+            if gathered is not None:
+                gathered.tables.append(table)
+                gathered.inputs.append(res.whole_set)
+            else:
+                sink.write(table)
+            written += table.num_rows
+    except (LayerError, ValidationFailed) as exc:
+        if strict or written:
+            raise
+        summary.fail(path, str(exc))
+        hooks.problems([_file_problem(path, exc)])
+
+
+def _with_source(table, path, res):
+    import pyarrow as pa
+
+    name = pa.array(np.full(table.num_rows, str(path), dtype=object), type=pa.string())
+    return table.append_column("source_file", name) \
+        .append_column("source_row", pa.array(res.rows, type=pa.int64()))
+
+
+def _schema(fields):
+    import pyarrow as pa
+
+    return pa.schema(fields)
+
+
+def _file_problem(path, exc):
+    from geoprospect.problems import Problem
+
+    return Problem(Path(path).name, None, "file", f"{exc} (file skipped)")
+
+
+def _whole_set(gathered: _Gathered, ctx: Context, whole: WholeSet):
+    """Rank and/or Monte Carlo band over every scored row of one output."""
+    import pyarrow as pa
+
+    if not gathered.tables:
+        return None
+    from geoprospect.batch.sinks import conform
+
+    schema = pa.schema(unify([t.schema for t in gathered.tables]))
+    table = pa.concat_tables([conform(t, schema) for t in gathered.tables])
+    scores = pd.Series(table.column("score").to_numpy(zero_copy_only=False))
+    if whole.rank:
+        rank = scores.rank(ascending=False, method="min").to_numpy(dtype=np.int64)
+        table = table.append_column("rank", pa.array(rank, type=pa.int64()))
+    if whole.draws > 0:
+        from geoprospect.uncertainty import monte_carlo
+
+        inputs = pd.concat(gathered.inputs, ignore_index=True)
+        features = inputs[[c for c in inputs.columns if c.startswith("f:")]]
+        features.columns = [c[2:] for c in features.columns]
+        bands = monte_carlo(inputs, features, ctx.model, draws=whole.draws, seed=whole.seed, top_k=10)
+        for col in ("score_p10", "score_p90", "p_top10"):
+            table = table.append_column(col, pa.array(bands[col].to_numpy(dtype=float), type=pa.float64()))
+    return table

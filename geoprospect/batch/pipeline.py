@@ -1,0 +1,248 @@
+"""The per-chunk scoring function both engines run: validate, features, model, flags.
+
+:func:`score_chunk` takes one :class:`~geoprospect.batch.chunks.Chunk` and returns an Arrow
+table: the chunk's input columns exactly as read (rows that failed validation left out), the
+geometry (WKB, EPSG:4326) and the per-row columns ``geoprospect rank`` writes (feature report
+columns, ``score``, pillar scores, ``mcda_score``, contributions, ``drivers``, ``flags``). Every
+step is vectorised over the chunk, and each output row depends on its own input row only, so
+any chunking (and the dask engine) gives identical rows.
+
+The model and the route network are built once per process (:func:`context`), never per chunk.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+
+from geoprospect.batch.chunks import Chunk, ReadOptions
+from geoprospect.errors import ValidationFailed
+from geoprospect.problems import Problem
+
+WHOLE_SET_COLUMNS = ("rank", "score_p10", "score_p90", "p_top10")
+"""Columns that need the whole set (``--rank``, ``--uncertainty``), never per chunk."""
+
+UNCERTAINTY_INPUTS = ("resource_category", "treo_pct", "resource_mt", "ndpr_pct", "dytb_pct",
+                      "th_ppm", "u_ppm", "minerals", "deposit_type", "location_confidence")
+"""Normalised input columns :func:`geoprospect.uncertainty.monte_carlo` reads."""
+
+GEOMETRY = "geometry"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a worker needs to score a chunk; small and picklable (sent to dask workers).
+
+    Attributes
+    ----------
+    model_path : str or None
+        A ``.skops`` model; the bundled default when None.
+    scenario : tuple of (str, object)
+        Keyword arguments of :func:`geoprospect.cli.scenario.build_network` (``avoid``,
+        ``status``, ``avoid_passage``, ``to``, ``network_path``); empty = the bundled network.
+    investor : str
+        ``state`` or ``foreign`` (investability flags).
+    read : ReadOptions
+        ``--layer``, ``--crs``, ``--encoding``.
+    chunk_size : int
+        Rows per chunk.
+    """
+
+    model_path: str | None = None
+    scenario: tuple = ()
+    investor: str = "state"
+    read: ReadOptions = field(default_factory=ReadOptions)
+    chunk_size: int = 100_000
+
+
+@dataclass
+class Context:
+    """What scoring needs, built once per process."""
+
+    model: object
+    network: object
+    settings: Settings
+
+
+_CONTEXTS: dict = {}
+
+
+def context(settings: Settings) -> Context:
+    """The model and route network for ``settings``, loaded once per process and cached."""
+    key = (settings.model_path, settings.scenario, settings.investor)
+    if key not in _CONTEXTS:
+        from geoprospect.model import load_model
+
+        model = load_model(settings.model_path)
+        if settings.scenario:
+            from geoprospect.cli.scenario import build_network
+
+            network = build_network(**dict(settings.scenario))
+        else:
+            from geoprospect.routes import RouteNetwork
+
+            network = RouteNetwork.bundled()
+        _CONTEXTS[key] = Context(model, network, settings)
+    ctx = _CONTEXTS[key]
+    return ctx if ctx.settings == settings else Context(ctx.model, ctx.network, settings)
+
+
+@dataclass
+class ChunkResult:
+    """The outcome of scoring one chunk."""
+
+    file: str
+    start: int
+    rows_read: int
+    rows_scored: int
+    table: object  # pyarrow.Table, None when no row was scored
+    problems: list  # errors of rejected rows, then warnings
+    whole_set: pd.DataFrame | None = None  # inputs of --uncertainty (only when asked)
+    rows: np.ndarray | None = None  # 1-based row numbers (in the file) of the scored rows
+
+    @property
+    def rows_rejected(self) -> int:
+        return self.rows_read - self.rows_scored
+
+
+def score_chunk(chunk: Chunk, ctx: Context, *, drop: tuple[str, ...] = (),
+                keep_whole_set: bool = False) -> ChunkResult:
+    """Validate and score one chunk.
+
+    Parameters
+    ----------
+    chunk : Chunk
+    ctx : Context
+        From :func:`context`.
+    drop : tuple of str
+        Input columns left out of the output (they clash with an output column).
+    keep_whole_set : bool
+        Also return the normalised inputs and features the Monte Carlo band needs.
+
+    Returns
+    -------
+    ChunkResult
+
+    Raises
+    ------
+    ValidationFailed
+        A whole-file error (e.g. the required ``name`` column is missing): the file cannot be
+        scored at all.
+    """
+    from geoprospect.features import build_features
+    from geoprospect.flags import investability_flags
+    from geoprospect.mcda import weighted_score
+    from geoprospect.scoring import score
+
+    gdf = chunk.frame()
+    norm, problems = validated(gdf, chunk.file)
+    fatal = [p for p in problems if p.severity == "error" and p.row is None]
+    if fatal:
+        raise ValidationFailed(str(fatal[0]), problems)
+    bad = np.unique([p.row for p in problems if p.severity == "error"]).astype(np.int64)
+    good = ~np.isin(norm.index.to_numpy(), bad)
+    ok = norm[good]
+    n = len(gdf)
+    if not len(ok):
+        return ChunkResult(chunk.file, chunk.start, n, 0, None, problems, rows=np.zeros(0, np.int64))
+    features = build_features(ok, network=ctx.network)
+    scored = score(ctx.model, features)
+    scored["mcda_score"] = weighted_score(scored[["grade_score", "logistics_score", "risk_score"]])
+    flags = investability_flags(ok, investor=ctx.settings.investor)
+    report = features[[c for c in features.columns if c not in _input_names()]]
+    added = pd.concat([report, scored, flags], axis=1)
+    raw = chunk.raw.take(np.flatnonzero(good))
+    table = assemble(raw, ok.geometry.to_numpy(), added, drop=drop)
+    whole = None
+    if keep_whole_set:
+        cols = {c: ok[c].to_numpy() for c in UNCERTAINTY_INPUTS if c in ok.columns}
+        whole = pd.concat([pd.DataFrame(cols, index=ok.index), features.add_prefix("f:")], axis=1)
+    return ChunkResult(chunk.file, chunk.start, n, len(ok), table, problems, whole,
+                       rows=ok.index.to_numpy(dtype=np.int64))
+
+
+def _input_names() -> set[str]:
+    from geoprospect.schema import DEPOSIT_COLUMNS
+
+    return {c.name for c in DEPOSIT_COLUMNS}
+
+
+def validated(gdf, file: str):
+    """:func:`~geoprospect.validate.normalise` + :func:`~geoprospect.validate.validate`, with
+    every failing row named.
+
+    ``validate`` names at most ``MAX_MESSAGES_PER_RULE`` rows per rule and summarises the rest;
+    batch must know every rejected row, so a chunk that hits that cap is split in halves and
+    each half validated again (every rule is per row). Duplicate ids cannot be checked across
+    chunks, so in batch they are warnings (the row is scored) rather than errors.
+    """
+    from geoprospect.validate import MAX_MESSAGES_PER_RULE, normalise, validate
+
+    norm, problems = validate(normalise(gdf, file=file), file=file)
+    if len(gdf) > MAX_MESSAGES_PER_RULE and _capped(problems, MAX_MESSAGES_PER_RULE):
+        half = len(gdf) // 2
+        parts = []
+        for part in (gdf.iloc[:half], gdf.iloc[half:]):
+            lo, hi = part.index[0], part.index[-1]
+            part = part.copy()
+            part.attrs["problems"] = [p for p in gdf.attrs.get("problems", [])
+                                      if (p.row is None and lo == gdf.index[0])
+                                      or (p.row is not None and lo <= p.row <= hi)]
+            part.attrs["source"] = file
+            parts.append(validated(part, file))
+        norm = pd.concat([parts[0][0], parts[1][0]])
+        problems = parts[0][1] + [p for p in parts[1][1] if p.row is not None]
+        return norm, problems
+    problems = [replace(p, severity="warning") if _duplicate_id(p) else p for p in problems]
+    return norm, problems
+
+
+def _duplicate_id(p: Problem) -> bool:
+    return p.field == "id" and p.severity == "error" and p.message.startswith("duplicate id")
+
+
+def _capped(problems: list[Problem], cap: int) -> bool:
+    if any(p.row is None and p.message.startswith("... and") for p in problems):
+        return True
+    counts: dict = {}
+    for p in problems:
+        if p.row is not None and p.severity == "error":
+            counts[p.field] = counts.get(p.field, 0) + 1
+    return any(v >= cap for v in counts.values())
+
+
+def assemble(raw, geometry: np.ndarray, added: pd.DataFrame, *, drop: tuple[str, ...] = ()):
+    """Input columns (as read) + WKB geometry + the added columns, as one Arrow table."""
+    import pyarrow as pa
+    import shapely
+
+    names = [c for c in raw.column_names if c not in drop and c != GEOMETRY and c not in added.columns]
+    arrays = [raw.column(c) for c in names]
+    arrays.append(pa.array(shapely.to_wkb(geometry), type=pa.binary()))
+    names.append(GEOMETRY)
+    for col in added.columns:
+        arrays.append(to_arrow(added[col]))
+        names.append(col)
+    return pa.Table.from_arrays(arrays, names=names)
+
+
+def to_arrow(series: pd.Series):
+    """One added column with a type that depends on the code, not the data (stable schema)."""
+    import pyarrow as pa
+
+    dtype = series.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        return pa.array(series.to_numpy(dtype=bool), type=pa.bool_())
+    if pd.api.types.is_integer_dtype(dtype):
+        return pa.array(series.to_numpy(dtype="float64", na_value=np.nan), type=pa.float64(),
+                        from_pandas=True).cast(pa.int64())
+    if pd.api.types.is_numeric_dtype(dtype):
+        return pa.array(series.to_numpy(dtype=float, na_value=np.nan), type=pa.float64(),
+                        from_pandas=True)
+    values = series.astype("object")
+    present = values.notna().to_numpy()
+    text = np.full(len(values), None, dtype=object)
+    text[present] = values[present].astype(str).to_numpy()
+    return pa.array(text, type=pa.string())

@@ -1,0 +1,201 @@
+"""``geoprospect score``: batch-score candidate sites with the model ``rank`` uses.
+
+Exit codes (as for every command): 0 the output was written (rejected rows, if any, are
+reported); 2 nothing could be done as asked (bad option, unreadable input, output exists,
+``--strict`` and a bad row) or an input file failed as a whole (the other files' output is
+still written); 130 interrupted (no output left behind).
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from geoprospect.cli.options import overwrite_option, read_options
+from geoprospect.cli.scenario import scenario_options
+
+MAX_SHOWN = 20
+"""Rejected rows listed on stderr; the rest are counted (all of them are in --json)."""
+
+
+@click.command()
+@click.argument("inputs", nargs=-1, required=True)
+@click.option("-o", "--output", type=click.Path(), default=None,
+              help="One merged output; format by extension (.parquet and .csv are streamed; .gpkg "
+                   ".geojson .geojsonl .fgb .json .xlsx are written at the end). With --engine dask: "
+                   "a folder of GeoParquet parts.")
+@click.option("--out-dir", type=click.Path(file_okay=False), default=None,
+              help="One output per input, named <input>_scored<ext>, in this folder.")
+@click.option("--format", "fmt", default="parquet", show_default=True,
+              type=click.Choice(["parquet", "csv", "gpkg", "geojson", "geojsonl", "fgb", "json", "xlsx"]),
+              help="Output format with --out-dir.")
+@read_options
+@click.option("--model", "model_path", type=click.Path(dir_okay=False), default=None,
+              help="A .skops model (default: the bundled model).")
+@click.option("--investor", type=click.Choice(["state", "foreign"]), default="state",
+              show_default=True, help="Who invests (decides the investability flags).")
+@scenario_options
+@click.option("--rank", "add_rank", is_flag=True,
+              help="Add the rank over the whole set (gathers the scored rows in memory).")
+@click.option("--uncertainty", "draws", type=click.IntRange(min=0), default=0, show_default=True,
+              metavar="N", help="Monte Carlo draws for score_p10/score_p90/p_top10 over the whole set.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of --uncertainty.")
+@click.option("--chunk-size", type=click.IntRange(min=1), default=100_000, show_default=True,
+              help="Rows scored at a time (bounds memory).")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="dask: score partitions on dask.distributed (pip install 'geoprospect[dask]').")
+@click.option("--scheduler", default=None, metavar="tcp://HOST:PORT",
+              help="With --engine dask: an existing cluster (default: a LocalCluster).")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="With --engine dask: LocalCluster workers (default: one per core).")
+@click.option("--threads", "threads", is_flag=True,
+              help="With --engine dask and no --scheduler: LocalCluster workers as threads of this "
+                   "process (quicker start, shared memory) instead of processes.")
+@click.option("--strict", is_flag=True, help="Any row that fails validation aborts the run.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no report on stderr.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
+@overwrite_option
+@click.pass_context
+def score(ctx, inputs, output, out_dir, fmt, layer, crs, encoding, model_path, investor, avoid, status,
+          avoid_passage, to, network_path, add_rank, draws, seed, chunk_size, engine, scheduler, workers,
+          threads, strict, quiet, as_json, overwrite):
+    """Score every row of INPUT... (files, globs, folders) with the model `rank` uses.
+
+    \b
+    INPUT is a layer file of any supported format; a glob ('sites/*.gpkg', 'data/**/*.csv',
+    expanded by geoprospect, so quote it); or a folder (every supported file directly in it,
+    sorted; hidden, temporary and shapefile sidecar files left out). A file named twice is
+    read once; a glob or folder with no layer in it is an error.
+
+    Writes every input column plus the per-row columns of `geoprospect rank` (score, pillar
+    scores, contributions, drivers, route features, flags); a merged output of several inputs
+    also gets source_file and source_row. Rows that fail validation are reported (file, row,
+    reason) and skipped; the rest are scored (--strict: nothing is written).
+    """
+    from geoprospect.batch import Settings, Summary, WholeSet, expand_inputs, plan, run_local
+    from geoprospect.batch.chunks import ReadOptions, count_rows
+    from geoprospect.batch.engine_local import Hooks
+
+    quiet = quiet or (ctx.obj or {}).get("verbosity", 0) < 0
+    if engine == "dask" and (out_dir or add_rank or draws):
+        raise click.UsageError("--engine dask writes one partitioned GeoParquet output (-o); "
+                               "--out-dir, --rank and --uncertainty need --engine local")
+    if scheduler and engine != "dask":
+        raise click.UsageError("--scheduler needs --engine dask")
+    files = expand_inputs(inputs)
+    scenario = {"avoid": avoid, "status": status, "avoid_passage": avoid_passage, "to": to,
+                "network_path": network_path}
+    default = {"avoid": "", "status": "operating,construction", "avoid_passage": "", "to": "IND",
+               "network_path": None}
+    settings = Settings(
+        model_path=model_path, investor=investor, chunk_size=chunk_size,
+        scenario=() if scenario == default else tuple(sorted(scenario.items())),
+        read=ReadOptions(layer=layer, crs=crs, encoding=encoding),
+    )
+    metadata = _metadata(model_path)
+    summary = Summary(engine=engine)
+    reporter = _Reporter(quiet)
+    with _progress(quiet, [count_rows(f, settings.read) for f in files]) as advance:
+        hooks = Hooks(progress=advance, problems=reporter)
+        if engine == "dask":
+            if not output:
+                raise click.UsageError("--engine dask needs -o/--output (a folder of GeoParquet parts)")
+            from geoprospect.batch import run_dask
+
+            run_dask(files, output, settings, scheduler=scheduler, workers=workers, processes=not threads,
+                     strict=strict,
+                     overwrite=overwrite, metadata=metadata, summary=summary, hooks=hooks)
+        else:
+            jobs = plan(files, output, out_dir, "." + fmt)
+            run_local(jobs, settings, strict=strict, whole=WholeSet(add_rank, draws, seed),
+                      overwrite=overwrite, metadata=metadata, summary=summary, hooks=hooks)
+    reporter.close(summary)
+    if as_json:
+        import json
+
+        click.echo(json.dumps(summary.to_dict(), indent=1, default=str))
+    if summary.failed_files:
+        n = len(summary.failed_files)
+        click.echo(f"Error: {n} of {len(summary.files)} input file(s) could not be scored "
+                   f"(first: {summary.failed_files[0].error})", err=True)
+        ctx.exit(2)
+
+
+def _metadata(model_path) -> dict:
+    from geoprospect import __version__
+    from geoprospect.bundled import data_date
+
+    meta = {"data_date": data_date(), "geoprospect_version": __version__}
+    try:
+        from pathlib import Path
+
+        from geoprospect.model import _file_hash
+
+        if model_path:
+            meta["model_sha256"] = _file_hash(Path(model_path))
+    except OSError:
+        pass
+    return meta
+
+
+class _Reporter:
+    """Rejected rows on stderr (the first MAX_SHOWN), then one closing line."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.shown = 0
+
+    def __call__(self, problems: list) -> None:
+        if self.quiet:
+            return
+        for p in problems:
+            if p.severity != "error":
+                continue
+            if self.shown < MAX_SHOWN:
+                click.echo(f"rejected: {p}", err=True)
+            self.shown += 1
+
+    def close(self, summary) -> None:
+        if self.quiet:
+            return
+        if self.shown > MAX_SHOWN:
+            click.echo(f"... and {self.shown - MAX_SHOWN} more rejected rows (all in --json)", err=True)
+        d = summary.to_dict()
+        outs = ", ".join(d["outputs"])
+        click.echo(f"scored {d['rows_scored']:,} of {d['rows_read']:,} rows ({d['rows_rejected']:,} "
+                   f"rejected) in {d['seconds']:.1f} s -> {outs}", err=True)
+
+
+class _progress:
+    """A rich progress bar on stderr (only on a terminal, not with -q); yields ``advance(n)``."""
+
+    def __init__(self, quiet: bool, counts: list) -> None:
+        self.enabled = not quiet and sys.stderr.isatty()
+        self.total = sum(counts) if all(c is not None for c in counts) else None
+        self._progress = None
+
+    def __enter__(self):
+        if not self.enabled:
+            return lambda n: None
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        self._progress = Progress(TextColumn("scoring"), BarColumn(), MofNCompleteColumn(),
+                                  TimeElapsedColumn(), TimeRemainingColumn(),
+                                  console=Console(stderr=True), transient=True)
+        self._progress.start()
+        task = self._progress.add_task("rows", total=self.total)
+        return lambda n: self._progress.advance(task, n)
+
+    def __exit__(self, *exc):
+        if self._progress is not None:
+            self._progress.stop()
+        return False
