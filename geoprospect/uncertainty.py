@@ -92,9 +92,8 @@ def _perturbed_features(gdf, features, model, draws, rng) -> pd.DataFrame:
 
     n = len(gdf)
     total = n * draws
-    category = np.tile(text(gdf, "resource_category").to_numpy(dtype=object), draws)
-    sigma = np.array([GRADE_SIGMA.get(c, GRADE_SIGMA_UNKNOWN) for c in category[:n]])
-    sigma = np.tile(sigma, draws)
+    category = text(gdf, "resource_category").to_numpy(dtype=object)
+    sigma = np.tile([GRADE_SIGMA.get(c, GRADE_SIGMA_UNKNOWN) for c in category], draws)
     inputs = pd.DataFrame(index=pd.RangeIndex(total))
     treo = _fill(np.tile(numeric(gdf, "treo_pct"), draws), model, "treo_pct", rng)
     inputs["treo_pct"] = np.clip(treo * rng.lognormal(0, sigma), 0, 100)

@@ -35,8 +35,10 @@ def point_coords(gdf) -> tuple[np.ndarray, np.ndarray]:
     ok[ok] = ~shapely.is_empty(geoms[ok])
     if ok.any():
         g = geoms[ok]
-        is_point = shapely.get_type_id(g) == 0
-        reps = np.where(is_point, g, shapely.point_on_surface(g))
+        reps = g.copy()
+        other = shapely.get_type_id(g) != 0  # points are their own representative point
+        if other.any():
+            reps[other] = shapely.point_on_surface(g[other])
         lon[ok] = shapely.get_x(reps)
         lat[ok] = shapely.get_y(reps)
     return lon, lat
