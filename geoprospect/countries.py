@@ -109,13 +109,13 @@ def normalise_countries(values: pd.Series) -> tuple[pd.Series, pd.Series]:
         ``iso3`` holds the codes (None where empty or unknown); ``unknown`` is a boolean mask of
         non-empty values that could not be recognised.
     """
-    uniques = pd.unique(values.astype("object"))
-    mapping = {u: to_iso3(u) for u in uniques}
-    iso3 = values.astype("object").map(mapping)
-    present = values.notna() & (values.astype("string").str.strip() != "")
-    unknown = present & iso3.isna()
-    iso3 = iso3.astype("object")
-    return iso3.where(iso3.notna(), None), unknown.fillna(False).astype(bool)
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
+    found = np.array([to_iso3(u) for u in uniques] + [None], dtype=object)
+    given = np.array([str(u).strip() != "" for u in uniques] + [False], dtype=bool)
+    iso3 = found[codes]  # code -1 (missing) picks the trailing None / False
+    unknown = given[codes] & pd.isna(iso3)
+    return (pd.Series(iso3, index=values.index, name=values.name, dtype="object"),
+            pd.Series(unknown, index=values.index, name=values.name))
 
 
 def country_name(iso3: str) -> str:
@@ -187,9 +187,49 @@ def _locate_by_grid(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     return result
 
 
+GRID_FORMAT = 1
+
+
+def warm(grid: bool = True) -> None:
+    """Build the lookups :func:`locate` and :func:`normalise_countries` build on first use
+    (name table, outlines, prepared outlines, STRtree and, with ``grid``, the 0.1° grid), e.g.
+    before forking batch workers so that they share them."""
+    _lookup_table()
+    boundaries()
+    _prepared()
+    _tree()
+    if grid:
+        _grid()
+
+
 @cache
 def _grid() -> tuple[np.ndarray, np.ndarray]:
-    """0.1° grid: country index + 1 for cells wholly inside one outline, 0 elsewhere."""
+    """0.1° grid: country index + 1 for cells wholly inside one outline, 0 elsewhere.
+
+    Rasterising the outlines takes about 0.5 s, so the grid is kept in the cache folder
+    (:mod:`geoprospect.cache`) under the hash of the outlines file and the resolution.
+    """
+    import hashlib
+
+    from geoprospect.bundled import layer_path
+    from geoprospect.cache import cache_dir, write_npz
+
+    codes = boundaries()["iso3"].to_numpy(dtype=object)
+    digest = hashlib.sha256(layer_path("countries.geojson").read_bytes()).hexdigest()[:20]
+    target = cache_dir() / f"country-grid-{digest}-{GRID_RES}-v{GRID_FORMAT}.npz"
+    try:
+        with np.load(target, allow_pickle=False) as z:
+            grid = z["grid"]
+            if grid.shape == (int(180 / GRID_RES), int(360 / GRID_RES)) and list(z["codes"]) == list(codes):
+                return grid, codes
+    except (OSError, ValueError, KeyError):  # missing or unreadable: build it
+        pass
+    grid = _build_grid()
+    write_npz(target, grid=grid, codes=np.array(codes, dtype=str))
+    return grid, codes
+
+
+def _build_grid() -> np.ndarray:
     import shapely
     from rasterio.features import rasterize
     from rasterio.transform import from_origin
@@ -203,7 +243,7 @@ def _grid() -> tuple[np.ndarray, np.ndarray]:
     edges = rasterize(((b, 1) for b in shapely.boundary(geoms)), out_shape=shape,
                       transform=transform, fill=0, all_touched=True, dtype="uint8")
     grid[edges > 0] = 0  # a cell an outline crosses needs the exact test
-    return grid, world["iso3"].to_numpy(dtype=object)
+    return grid
 
 
 def _locate_exact(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:

@@ -43,3 +43,7 @@ class ValidationFailed(LayerError):
     def __init__(self, message: str, problems: list | None = None) -> None:
         super().__init__(message)
         self.problems = problems or []
+
+
+class WorkerError(GeoprospectError, RuntimeError):
+    """A worker process of the local engine died (killed by the OOM killer, say)."""

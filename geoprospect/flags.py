@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from geoprospect.features._columns import text
+from geoprospect.features._columns import iso3_codes, text
 
 FLAG_RULES = {
     "unlicensed": r"unlicen[cs]ed|illegal|without (?:a )?licen[cs]e|informal mining",
@@ -43,7 +43,7 @@ def investability_flags(gdf, *, investor: str = "state", home: str = "IND") -> p
         ISO3 of the investor's home country.
     """
     legal = text(gdf, "legal_status")
-    country = text(gdf, "country").str.upper()
+    country = iso3_codes(gdf).fillna("")
     stage = text(gdf, "stage")
     columns = {"producing": (stage == "production").to_numpy()}
     # the rules run once per distinct legal text, not once per row (batch inputs repeat them)

@@ -85,6 +85,8 @@ class ScoringModel:
     mcda_hi: np.ndarray = field(default_factory=lambda: np.zeros(0))
     quantiles: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     metadata: dict = field(default_factory=dict)
+    compiled: object = field(default=None, repr=False, compare=False)
+    """:class:`~geoprospect.compiled.CompiledTrees` once built (False: cannot be compiled)."""
 
     @property
     def sha256(self) -> str:
@@ -179,11 +181,7 @@ def load_model(path: str | Path | None = None) -> ScoringModel:
     """
     import skops.io as sio
 
-    if path is None:
-        from geoprospect.bundled import models_dir
-
-        path = models_dir() / DEFAULT_MODEL
-    path = Path(path)
+    path = default_model_path() if path is None else Path(path)
     if not path.exists():
         raise ModelError(f"{path}: model file not found (train one with `geoprospect train`)")
     if path.suffix == ".pkl" or path.suffix == ".pickle":
@@ -204,7 +202,7 @@ def load_model(path: str | Path | None = None) -> ScoringModel:
     if not isinstance(payload, dict) or not need <= set(payload):
         raise ModelError(f"{path.name}: not a geoprospect model (fields missing)")
     metadata = json.loads(payload.get("metadata_json", "{}"))
-    _warn_versions(metadata, path.name)
+    warn_versions(metadata, path.name)
     metadata["sha256"] = _file_hash(path)
     return ScoringModel(
         pipeline=payload["pipeline"],
@@ -220,13 +218,22 @@ def load_model(path: str | Path | None = None) -> ScoringModel:
     )
 
 
-def _warn_versions(metadata: dict, name: str) -> None:
-    import sklearn
+def default_model_path() -> Path:
+    """The bundled default model file."""
+    from geoprospect.bundled import models_dir
+
+    return models_dir() / DEFAULT_MODEL
+
+
+def warn_versions(metadata: dict, name: str) -> None:
+    """Warn when the model was trained with another scikit-learn than the one installed."""
+    from importlib.metadata import version  # not `import sklearn`: that costs a second
 
     saved = metadata.get("sklearn_version")
-    if saved and saved != sklearn.__version__:
+    running = version("scikit-learn")
+    if saved and saved != running:
         warnings.warn(
-            f"{name}: trained with scikit-learn {saved}, running {sklearn.__version__}; "
+            f"{name}: trained with scikit-learn {saved}, running {running}; "
             "scores may differ slightly",
             stacklevel=3,
         )

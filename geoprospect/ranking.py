@@ -80,12 +80,13 @@ def rank(
     from geoprospect.features import build_features
     from geoprospect.flags import investability_flags, is_blocked
     from geoprospect.mcda import pillar_scores, weight_sensitivity, weighted_score
-    from geoprospect.model import ScoringModel, load_model
+    from geoprospect.model import ScoringModel
+    from geoprospect.model_cache import load_for_scoring
     from geoprospect.scoring import score
     from geoprospect.uncertainty import monte_carlo
 
     if not isinstance(model, ScoringModel):
-        model = load_model(model)
+        model = load_for_scoring(model)
     gdf = deposits
     if countries:
         gdf = gdf[gdf["country"].isin(countries)]

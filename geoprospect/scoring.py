@@ -64,13 +64,69 @@ def matrix(model: ScoringModel, features: pd.DataFrame) -> pd.DataFrame:
 
 def contributions(model: ScoringModel, X: pd.DataFrame) -> pd.DataFrame:
     """Exact per-pillar contributions (logit units, relative to the reference deposit)."""
+    return score_terms(model, X)[1]
+
+
+def score_terms(model: ScoringModel, X: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
+    """The calibrated probability and the exact pillar contributions, in one pass over the trees.
+
+    Every boosted tree splits on the features of one pillar only (``interaction_cst``), so
+    summing each tree's output into its pillar's column gives the same terms as swapping the
+    pillar's features into the reference row (:func:`contributions_by_swapping`), with one
+    evaluation of each tree instead of one per pillar plus one for the probability. The trees
+    are evaluated by :class:`geoprospect.compiled.CompiledTrees`; the probability is bit for
+    bit ``model.pipeline.predict_proba``.
+
+    Returns
+    -------
+    proba : numpy.ndarray
+        P(advance), shape (n,).
+    contrib : pandas.DataFrame
+        ``contrib_<pillar>`` columns, same index as ``X``.
+    """
+    trees = compiled_trees(model)
+    if trees is None:  # not a geoprospect-shaped estimator: scikit-learn's public route
+        return (model.pipeline.predict_proba(X)[:, 1], contributions_by_swapping(model, X))
+    proba, terms, at_ref = trees.evaluate(X.to_numpy(dtype=np.float64), model.reference)
+    contrib = pd.DataFrame(trees.slope * (terms - at_ref[None, :]), index=X.index,
+                           columns=[f"contrib_{p}" for p in trees.pillar_names])
+    return proba, contrib
+
+
+def probability(model: ScoringModel, X: pd.DataFrame) -> np.ndarray:
+    """P(advance) for a model matrix: ``predict_proba(X)[:, 1]``, by the compiled trees."""
+    trees = compiled_trees(model)
+    if trees is None:
+        return model.pipeline.predict_proba(X)[:, 1]
+    return trees.evaluate(X.to_numpy(dtype=np.float64), model.reference)[0]
+
+
+def compiled_trees(model: ScoringModel):
+    """The model's :class:`~geoprospect.compiled.CompiledTrees` (built once), or None."""
+    if model.compiled is None:
+        from geoprospect.compiled import compile_trees
+
+        if model.pipeline is None:
+            raise ModelError("the model has neither a pipeline nor compiled trees")
+        model.compiled = compile_trees(model.pipeline, list(model.pillars),
+                                       _pillar_names(model)) or False
+    return model.compiled or None
+
+
+def _pillar_names(model: ScoringModel) -> list[str]:
+    return sorted(set(model.pillars), key=_pillar_order)
+
+
+def contributions_by_swapping(model: ScoringModel, X: pd.DataFrame) -> pd.DataFrame:
+    """Pillar contributions by the definition: swap each pillar's features into the reference
+    row and run the model (one pass per pillar). The reference for :func:`score_terms`."""
     hgb, slope = _parts(model)
     ref = np.asarray(model.reference, dtype=float)[None, :]
     base = hgb.decision_function(pd.DataFrame(ref, columns=model.feature_names))[0]
     values = X.to_numpy(dtype=float)
     out = {}
     pillars = np.asarray(model.pillars)
-    for pillar in sorted(set(model.pillars), key=_pillar_order):
+    for pillar in _pillar_names(model):
         swapped = np.repeat(ref, len(values), axis=0)
         cols = pillars == pillar
         swapped[:, cols] = values[:, cols]
@@ -97,8 +153,7 @@ def score(model: ScoringModel, features: pd.DataFrame) -> pd.DataFrame:
     from geoprospect.mcda import pillar_scores
 
     X = matrix(model, features)
-    proba = model.pipeline.predict_proba(X)[:, 1]
-    contrib = contributions(model, X)
+    proba, contrib = score_terms(model, X)
     out = pd.DataFrame({"score": 100 * proba}, index=X.index)
     out = pd.concat([out, pillar_scores(features, model.mcda_lo, model.mcda_hi), contrib], axis=1)
     out["drivers"] = _drivers(contrib)
@@ -108,28 +163,25 @@ def score(model: ScoringModel, features: pd.DataFrame) -> pd.DataFrame:
 def _drivers(contrib: pd.DataFrame) -> list[str]:
     """'risk -1.30; grade +0.80; ...' per row, pillars by the size of their push.
 
-    Vectorised: each distinct value is formatted once and rows are joined per distinct
-    ordering of the pillars (at most 3! orderings).
+    Vectorised: rows are grouped by their distinct contribution values (few, since each term
+    is a sum of tree leaves), each distinct row is formatted once and the text is taken back.
     """
-    names = np.array([c.removeprefix("contrib_") + " " for c in contrib.columns], dtype=object)
+    names = [c.removeprefix("contrib_") for c in contrib.columns]
     values = np.ascontiguousarray(contrib.to_numpy(dtype=float))
     n, k = values.shape
     if not n:
         return []
-    bits, inverse = np.unique(values.view(np.int64).ravel(), return_inverse=True)
-    texts = np.array([f"{v:+.2f}" for v in bits.view(np.float64).tolist()], dtype=object)
-    parts = names[None, :] + texts[inverse.ravel()].reshape(n, k)
-    order = np.argsort(-np.abs(values), axis=1)
-    code = (order * (k ** np.arange(k - 1, -1, -1))[None, :]).sum(axis=1)
-    out = np.empty(n, dtype=object)
-    for c in np.unique(code):
-        rows = np.flatnonzero(code == c)
-        sel = parts[rows][:, order[rows[0]]]
-        joined = sel[:, 0]
-        for j in range(1, k):
-            joined = joined + "; " + sel[:, j]
-        out[rows] = joined
-    return out.tolist()
+    key = np.zeros(n, dtype=np.int64)
+    for j in range(k):
+        codes, uniques = pd.factorize(values[:, j].view(np.int64))  # bits: -0.0 is not 0.0
+        key = key * len(uniques) + codes if j else codes.astype(np.int64)
+        key, _ = pd.factorize(key)  # keeps the key small whatever k is
+    first = np.unique(key, return_index=True)[1]
+    distinct = values[first]
+    order = np.argsort(-np.abs(distinct), axis=1)
+    texts = np.array(["; ".join(f"{names[j]} {distinct[i, j]:+.2f}" for j in order[i])
+                      for i in range(len(first))], dtype=object)
+    return texts[key].tolist()
 
 
 def _pillar_order(p: str) -> int:

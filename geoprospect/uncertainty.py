@@ -80,11 +80,11 @@ def monte_carlo(gdf, features: pd.DataFrame, model, *, draws: int = 200, seed: i
 
 def _score(sample: pd.DataFrame, model, weights) -> np.ndarray:
     from geoprospect.mcda import pillar_scores, weighted_score
-    from geoprospect.scoring import matrix
+    from geoprospect.scoring import matrix, probability
 
     if weights:
         return weighted_score(pillar_scores(sample, model.mcda_lo, model.mcda_hi), weights).to_numpy()
-    return 100 * model.pipeline.predict_proba(matrix(model, sample))[:, 1]
+    return 100 * probability(model, matrix(model, sample))
 
 
 def _perturbed_features(gdf, features, model, draws, rng) -> pd.DataFrame:

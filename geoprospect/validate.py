@@ -20,6 +20,7 @@ from geoprospect.problems import MAX_MESSAGES_PER_RULE, Problem, report, row_ide
 __all__ = ["BORDER_TOLERANCE_DEG", "MAX_MESSAGES_PER_RULE", "errors_in", "load_layer", "normalise",
            "validate"]
 from geoprospect.schema import COLUMNS_BY_NAME, DEPOSIT_COLUMNS, canonical_name
+from geoprospect.textops import by_distinct, strip_or_none
 
 _STAGE_ALIASES = {
     "producing": "production", "operating": "production", "operation": "production",
@@ -101,7 +102,7 @@ def normalise(gdf, *, file: str | None = None):
                 out[col.name] = out[col.name] * factors[col.name]
         else:
             out[col.name] = _clean_text(out[col.name])
-    if "id" in out.columns:
+    if "id" in out.columns and not pd.api.types.is_string_dtype(out["id"]):
         out["id"] = out["id"].astype("object").where(out["id"].notna(), None)
     if "country" in out.columns:
         from geoprospect.countries import normalise_countries
@@ -114,16 +115,15 @@ def normalise(gdf, *, file: str | None = None):
         out["country"] = iso3
         out.attrs["country_unknown"] = [int(r) for r in out.index[unknown.to_numpy()]]
     if "stage" in out.columns:
-        lowered = out["stage"].astype("string").str.lower().str.strip()
-        out["stage"] = lowered.replace(_STAGE_ALIASES).astype("object").where(lowered.notna(), None)
+        out["stage"] = by_distinct(out["stage"],
+                                   lambda s: s.str.lower().str.strip().replace(_STAGE_ALIASES))
     for name in ("deposit_type", "location_confidence", "conflict_area"):
         if name in out.columns:
-            s = out[name].astype("string").str.lower().str.strip().str.replace(" ", "_")
-            out[name] = s.astype("object").where(s.notna(), None)
+            out[name] = by_distinct(out[name],
+                                    lambda s: s.str.lower().str.strip().str.replace(" ", "_"))
     if "minerals" in out.columns:
-        s = out["minerals"].astype("string").str.lower()
-        s = s.str.replace(r"\s*[,;/]\s*", ";", regex=True)
-        out["minerals"] = s.astype("object").where(s.notna(), None)
+        out["minerals"] = by_distinct(
+            out["minerals"], lambda s: s.str.lower().str.replace(r"\s*[,;/]\s*", ";", regex=True))
     out.attrs["problems"] = problems
     out.attrs["source"] = file
     return out
@@ -168,7 +168,7 @@ def validate(gdf, *, file: str | None = None, repair: bool = True):
         problems.append(Problem(file, None, "id", "no id column; ids made from row numbers",
                                 "warning"))
     else:
-        blank = out["id"].isna() | (out["id"].astype("string").str.strip() == "")
+        blank = strip_or_none(out["id"]).isna()
         out.loc[blank, "id"] = [f"row-{r}" for r in out.index[blank.to_numpy()]]
         ids = out["id"].astype(str)
         dup = ids.duplicated(keep="first")
@@ -249,8 +249,7 @@ def _coerce_numeric(series: pd.Series, name: str, file: str, ident, problems) ->
 
 def _clean_text(series: pd.Series) -> pd.Series:
     if series.dtype == object or pd.api.types.is_string_dtype(series):
-        s = series.astype("string").str.strip()
-        return s.astype("object").where(s.notna() & (s != ""), None)
+        return strip_or_none(series)
     return series
 
 

@@ -112,6 +112,7 @@ def test_every_rejected_row_is_named_past_the_per_rule_message_cap(tmp_path, mod
 
 
 def test_interrupted_run_leaves_no_output(tmp_path, model_path, monkeypatch):
+    """Serial run (--workers 1); tests/test_batch_parallel.py interrupts parallel ones."""
     import geoprospect.batch.engine_local as engine
 
     src = tmp_path / "sites.parquet"
@@ -128,7 +129,7 @@ def test_interrupted_run_leaves_no_output(tmp_path, model_path, monkeypatch):
     monkeypatch.setattr(engine, "score_chunk", interrupted)
     for out in (tmp_path / "o.parquet", tmp_path / "o.csv", tmp_path / "o.gpkg"):
         calls["n"] = 0
-        r = run("score", src, "-o", out, "--model", model_path, "--chunk-size", 5)
+        r = run("score", src, "-o", out, "--model", model_path, "--chunk-size", 5, "--workers", 1)
         assert r.exit_code == 130, r.output
         assert not out.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["sites.parquet"]

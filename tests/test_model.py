@@ -3,19 +3,29 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from geoprospect import scoring
 from geoprospect.errors import ModelError
 from geoprospect.features import FEATURE_NAMES
 from geoprospect.features.grade import grade_features
 from geoprospect.model import load_model, save_model
 from geoprospect.reference import WGI_PCT
-from geoprospect.scoring import contributions, encode_missing, fit_scoring_model, matrix, score
+from geoprospect.scoring import (
+    contributions,
+    contributions_by_swapping,
+    encode_missing,
+    fit_scoring_model,
+    matrix,
+    score,
+    score_terms,
+)
 from tests.model_fixtures import features_without_routes, synthetic_deposits, synthetic_labels
 
 
@@ -85,6 +95,42 @@ def test_pillar_contributions_are_exact(trained):
     ref = pd.DataFrame([model.reference], columns=model.feature_names)
     raw = slope * (hgb.decision_function(X) - hgb.decision_function(ref)[0])
     np.testing.assert_allclose(contrib.sum(axis=1).to_numpy(), raw, atol=1e-9)
+
+
+def test_one_pass_terms_equal_the_definition(trained):
+    """One evaluation per tree gives predict_proba bit for bit and the swap-defined terms."""
+    model, _, feats = trained
+    X = matrix(model, feats)
+    X.iloc[::3, 0] = np.nan  # missing values take each split's learned side
+    proba, contrib = score_terms(model, X)
+    assert model.compiled  # the numpy trees were used
+    np.testing.assert_array_equal(proba, model.pipeline.predict_proba(X)[:, 1])
+    pd.testing.assert_frame_equal(contrib, contributions_by_swapping(model, X), rtol=0, atol=1e-12)
+    assert (contrib.abs().to_numpy() > 1e-6).any()  # the terms are not all zero
+
+
+def test_scoring_falls_back_when_trees_cannot_be_compiled(trained, monkeypatch):
+    import geoprospect.compiled
+
+    model, _, feats = trained
+    fast = score(model, feats)
+    monkeypatch.setattr(geoprospect.compiled, "MAX_NODES_PER_TREE", 0)  # nothing compiles
+    slow = score(replace(model, compiled=None), feats)
+    pd.testing.assert_frame_equal(fast.drop(columns="drivers"), slow.drop(columns="drivers"),
+                                  rtol=0, atol=1e-12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(*[st.sampled_from([0.0, -0.0, 0.5, -0.5, 1.25, -2.0, 0.004, -0.006])] * 3),
+                min_size=1, max_size=30))
+@example([(0.0, 0.5, -0.0), (-0.0, 0.5, 0.0)])
+def test_drivers_match_a_per_row_formatting(rows):
+    contrib = pd.DataFrame(rows, columns=["contrib_grade", "contrib_logistics", "contrib_risk"])
+    expected = []
+    for row in rows:
+        order = sorted(range(3), key=lambda j: -abs(row[j]))  # stable: ties keep pillar order
+        expected.append("; ".join(f"{['grade', 'logistics', 'risk'][j]} {row[j]:+.2f}" for j in order))
+    assert scoring._drivers(contrib) == expected
 
 
 def test_chunked_scoring_equals_whole(trained):

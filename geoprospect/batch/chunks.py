@@ -19,6 +19,7 @@ say; files without CRS must hold lon/lat).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import warnings
 from collections.abc import Iterator
@@ -124,14 +125,8 @@ def iter_chunks(path: str | Path, chunk_size: int, opts: ReadOptions | None = No
     LayerError
         The file cannot be read at all (missing, empty, unknown format, no coordinates).
     """
-    path = Path(path)
+    path = _checked(path, chunk_size)
     opts = opts or ReadOptions()
-    if chunk_size < 1:
-        raise ValueError("chunk_size must be >= 1")
-    if not path.exists():
-        raise LayerError(f"{path}: file not found")
-    if path.stat().st_size == 0:
-        raise LayerError(f"{path.name}: file is empty")
     kind = kind_of(path)
     if kind == "parquet":
         yield from _parquet_chunks(path, chunk_size, opts, first_row, last_row)
@@ -141,6 +136,17 @@ def iter_chunks(path: str | Path, chunk_size: int, opts: ReadOptions | None = No
         yield from _sheet_chunks(path, chunk_size, opts)
     else:
         yield from _ogr_chunks(path, chunk_size, opts)
+
+
+def _checked(path: str | Path, chunk_size: int) -> Path:
+    path = Path(path)
+    if chunk_size < 1:
+        raise ValueError("chunk_size must be >= 1")
+    if not path.exists():
+        raise LayerError(f"{path}: file not found")
+    if path.stat().st_size == 0:
+        raise LayerError(f"{path.name}: file is empty")
+    return path
 
 
 # ---------------------------------------------------------------- geometry and CRS
@@ -168,7 +174,8 @@ class _Projector:
 def raw_fields(path: str | Path, opts: ReadOptions | None = None) -> tuple[list, bool]:
     """Input columns of ``path`` as Arrow fields (from its first row) and whether its
     coordinates are columns of the table (CSV, plain Parquet, spreadsheets)."""
-    first = next(iter_chunks(path, 1, opts), None)
+    with contextlib.closing(iter_chunks(path, 1, opts)) as chunks:
+        first = next(chunks, None)
     if first is None:
         raise LayerError(f"{Path(path).name}: the layer has no rows")
     return list(first.raw.schema), first.coords_from_columns
@@ -195,28 +202,43 @@ def _from_columns(frame: pd.DataFrame, path: Path, start: int, project: _Project
 
 # ---------------------------------------------------------------- readers
 def _parquet_chunks(path, chunk_size, opts, first_row, last_row):
+    pf = _open_parquet(path)
+    decode = ParquetDecoder(path, pf.schema_arrow, opts)
+    total = pf.metadata.num_rows
+    last = total if last_row is None else min(last_row, total)
+    for start, table in _parquet_range(pf, first_row, last, chunk_size):
+        yield decode(start, table)
+
+
+class ParquetDecoder:
+    """Turn pieces of one Parquet file (its Arrow schema carries the GeoParquet metadata) into
+    chunks: geometry decoded (or built from coordinate columns) and brought to EPSG:4326."""
+
+    def __init__(self, path: Path, schema, opts: ReadOptions) -> None:
+        self.path = Path(path)
+        geo = _geo_metadata(schema)
+        self.column = self.spec = None
+        if geo is None:
+            self.project = _Projector(self.path, None, opts.crs)
+        else:
+            self.column = geo["primary_column"]
+            self.spec = geo["columns"][self.column]
+            self.project = _Projector(self.path, _geoparquet_crs(self.spec), opts.crs)
+
+    def __call__(self, start: int, table) -> Chunk:
+        if self.column is None:
+            return _from_columns(table.to_pandas(), self.path, start, self.project, raw=table)
+        geoms = _decode_geometry(table.column(self.column), self.spec.get("encoding", "WKB"), self.path)
+        return Chunk(self.path, start, table.drop_columns([self.column]), self.project(geoms))
+
+
+def _open_parquet(path: Path):
     import pyarrow.parquet as pq
 
     try:
-        pf = pq.ParquetFile(path)
+        return pq.ParquetFile(path)
     except Exception as exc:
         raise LayerError(f"{path.name}: cannot read Parquet ({_short(exc)})") from exc
-    geo = _geo_metadata(pf.schema_arrow)
-    total = pf.metadata.num_rows
-    last = total if last_row is None else min(last_row, total)
-    if geo is None:
-        project = _Projector(path, None, opts.crs)
-        for start, table in _parquet_range(pf, first_row, last, chunk_size):
-            yield _from_columns(table.to_pandas(), path, start, project, raw=table)
-        return
-    col = geo["primary_column"]
-    spec = geo["columns"][col]
-    crs = _geoparquet_crs(spec)
-    project = _Projector(path, crs, opts.crs)
-    for start, table in _parquet_range(pf, first_row, last, chunk_size):
-        geoms = _decode_geometry(table.column(col), spec.get("encoding", "WKB"), path)
-        raw = table.drop_columns([col])
-        yield Chunk(path, start, raw, project(geoms))
 
 
 def _parquet_range(pf, first: int, last: int, chunk_size: int):
@@ -299,13 +321,13 @@ def _csv_chunks(path, chunk_size, opts):
     project = _Projector(path, None, opts.crs)
     start = 1
     try:
-        reader = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, skipinitialspace=True,
-                             encoding=enc, chunksize=chunk_size)
-        for frame in reader:
-            frame.columns = [str(c).strip() for c in frame.columns]
-            frame = frame.replace({"": None})
-            yield _from_columns(frame, path, start, project)
-            start += len(frame)
+        with pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, skipinitialspace=True,
+                         encoding=enc, chunksize=chunk_size) as reader:  # closed if left midway
+            for frame in reader:
+                frame.columns = [str(c).strip() for c in frame.columns]
+                frame = frame.replace({"": None})
+                yield _from_columns(frame, path, start, project)
+                start += len(frame)
     except pd.errors.ParserError as exc:
         raise LayerError(f"{path.name}: malformed table ({_short(exc)})") from exc
     except UnicodeDecodeError as exc:

@@ -160,6 +160,7 @@ def run_dask(inputs: list[Path], target: Path, settings: Settings, *, scheduler:
                 n_workers=workers, threads_per_worker=1, processes=processes,
                 dashboard_address=None))
             client = stack.enter_context(Client(cluster))
+        summary.workers = len(client.scheduler_info().get("workers", {})) or workers or 0
         futures = client.map(score_partition, tasks, settings=settings, fields=fields,
                              folder=str(tmp.resolve()), merged=merged, metadata=metadata, pure=False)
         for future in as_completed(futures):

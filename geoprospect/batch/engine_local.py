@@ -1,4 +1,8 @@
-"""The local engine: inputs read chunk by chunk, scored in this process, written as they come.
+"""The local engine: inputs read chunk by chunk, scored, written as they come.
+
+Chunks are scored in this process (``workers=1``, or a single chunk) or in worker processes
+forked once the model is loaded (:mod:`geoprospect.batch.parallel`); results are written in
+input order either way, so the outputs are identical.
 
 One output per :class:`Job`: either every input merged into one file (``-o``) or one output
 per input (``--out-dir``). All outputs are committed together at the end; an error or Ctrl-C
@@ -11,7 +15,9 @@ written at the end.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import functools
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +25,14 @@ import numpy as np
 import pandas as pd
 
 from geoprospect.batch.chunks import iter_chunks, raw_fields
-from geoprospect.batch.pipeline import WHOLE_SET_COLUMNS, Context, Settings, context, score_chunk
+from geoprospect.batch.pipeline import (
+    WHOLE_SET_COLUMNS,
+    ChunkResult,
+    Context,
+    Settings,
+    context,
+    score_chunk,
+)
 from geoprospect.batch.sinks import Sink, unify
 from geoprospect.batch.summary import Summary
 from geoprospect.errors import LayerError, ValidationFailed
@@ -51,10 +64,12 @@ class WholeSet:
 
 @dataclass
 class Hooks:
-    """Callbacks for the CLI: rows done (progress) and new problems (stderr report)."""
+    """Callbacks for the CLI: scoring starts (model loaded, workers forked: a progress bar's
+    thread may start now), rows done (progress) and new problems (stderr report)."""
 
     progress: Callable[[int], None] = lambda n: None
     problems: Callable[[list], None] = lambda problems: None
+    ready: Callable[[], None] = lambda: None
 
 
 @dataclass
@@ -86,7 +101,7 @@ def plan(inputs: list[Path], output: Path | None, out_dir: Path | None, fmt: str
     return jobs
 
 
-def run_local(jobs: list[Job], settings: Settings, *, strict: bool = False,
+def run_local(jobs: list[Job], settings: Settings, *, workers: int | None = 1, strict: bool = False,
               whole: WholeSet | None = None, overwrite: bool = False, metadata: dict | None = None,
               summary: Summary | None = None, hooks: Hooks | None = None) -> Summary:
     """Score every job's inputs and write its output; returns the run summary.
@@ -97,6 +112,9 @@ def run_local(jobs: list[Job], settings: Settings, *, strict: bool = False,
         From :func:`plan`.
     settings : Settings
         Model, scenario, investor, read options, chunk size.
+    workers : int or None
+        Worker processes scoring chunks (None: one per core, at most 8); 1, a single chunk or
+        a platform without ``fork`` scores in this process.
     strict : bool
         Any row that fails validation (and any unreadable file) aborts the run, writing nothing.
     whole : WholeSet, optional
@@ -111,27 +129,52 @@ def run_local(jobs: list[Job], settings: Settings, *, strict: bool = False,
     ValidationFailed
         With ``strict``, the first rejected row; or a whole file failing midway (its earlier rows
         were already written), or no row scored at all.
+    WorkerError
+        A worker process died.
     """
+    from geoprospect.batch import parallel
+
     summary = summary or Summary(engine="local")
     hooks = hooks or Hooks()
     whole = whole or WholeSet()
     ctx = context(settings)
+    files = [path for job in jobs for path in job.inputs]
+    summary.workers = parallel.plan_workers(workers, files, settings)
+    keep = whole.draws > 0
     sinks: list[Sink] = []
-    try:
-        for job in jobs:
-            sinks.append(_run_job(job, ctx, settings, strict, whole, overwrite, metadata, summary, hooks))
-        if not any(s.rows for s in sinks) and summary.rows_read == 0 and summary.failed_files:
-            raise LayerError(summary.failed_files[0].error)
-        for sink in sinks:
-            summary.outputs.append(sink.commit())
-    except BaseException:
-        for sink in sinks:
-            sink.abort()
-        raise
+    with contextlib.ExitStack() as stack:
+        if summary.workers > 1:
+            parallel.warm(settings.chunk_size)
+            pool = stack.enter_context(parallel.ChunkPool(
+                ctx, summary.workers, files, drop=WHOLE_SET_COLUMNS, keep_whole_set=keep))
+            scored = pool.results
+        else:
+            scored = functools.partial(_scored_here, ctx=ctx, settings=settings, keep_whole_set=keep)
+        hooks.ready()
+        try:
+            for job in jobs:
+                sinks.append(_run_job(job, scored, ctx, settings, strict, whole, overwrite, metadata,
+                                      summary, hooks))
+            if not any(s.rows for s in sinks) and summary.rows_read == 0 and summary.failed_files:
+                raise LayerError(summary.failed_files[0].error)
+            for sink in sinks:
+                summary.outputs.append(sink.commit())
+        except BaseException:
+            for sink in sinks:
+                sink.abort()
+            raise
     return summary.finish()
 
 
-def _run_job(job, ctx: Context, settings, strict, whole, overwrite, metadata, summary, hooks) -> Sink:
+def _scored_here(path: Path, *, ctx: Context, settings: Settings, keep_whole_set: bool
+                 ) -> Iterator[ChunkResult]:
+    """The serial path: every chunk of ``path`` scored in this process."""
+    for chunk in iter_chunks(path, settings.chunk_size, settings.read):
+        yield score_chunk(chunk, ctx, drop=WHOLE_SET_COLUMNS, keep_whole_set=keep_whole_set)
+
+
+def _run_job(job, scored, ctx: Context, settings, strict, whole, overwrite, metadata, summary,
+             hooks) -> Sink:
     readable, fields, coords = [], [], []
     for path in job.inputs:
         try:
@@ -156,7 +199,7 @@ def _run_job(job, ctx: Context, settings, strict, whole, overwrite, metadata, su
     gathered = _Gathered() if whole.wanted else None
     try:
         for path in readable:
-            _run_file(path, ctx, settings, sink, gathered, merged, strict, whole, summary, hooks)
+            _run_file(path, scored, sink, gathered, merged, strict, summary, hooks)
         if gathered is not None:
             sink.write(_whole_set(gathered, ctx, whole))
     except BaseException:
@@ -165,11 +208,10 @@ def _run_job(job, ctx: Context, settings, strict, whole, overwrite, metadata, su
     return sink
 
 
-def _run_file(path, ctx, settings, sink, gathered, merged, strict, whole, summary, hooks) -> None:
+def _run_file(path, scored, sink, gathered, merged, strict, summary, hooks) -> None:
     written = 0
     try:
-        for chunk in iter_chunks(path, settings.chunk_size, settings.read):
-            res = score_chunk(chunk, ctx, drop=WHOLE_SET_COLUMNS, keep_whole_set=whole.draws > 0)
+        for res in scored(path):
             hooks.problems(summary.add(path, res.rows_read, res.rows_scored, res.problems))
             hooks.progress(res.rows_read)
             if strict and res.rows_rejected:

@@ -73,9 +73,9 @@ def context(settings: Settings) -> Context:
     """The model and route network for ``settings``, loaded once per process and cached."""
     key = (settings.model_path, settings.scenario, settings.investor)
     if key not in _CONTEXTS:
-        from geoprospect.model import load_model
+        from geoprospect.model_cache import load_for_scoring
 
-        model = load_model(settings.model_path)
+        model = load_for_scoring(settings.model_path)
         if settings.scenario:
             from geoprospect.cli.scenario import build_network
 
@@ -216,11 +216,12 @@ def _capped(problems: list[Problem], cap: int) -> bool:
 def assemble(raw, geometry: np.ndarray, added: pd.DataFrame, *, drop: tuple[str, ...] = ()):
     """Input columns (as read) + WKB geometry + the added columns, as one Arrow table."""
     import pyarrow as pa
-    import shapely
+
+    from geoprospect.batch.wkb import encode
 
     names = [c for c in raw.column_names if c not in drop and c != GEOMETRY and c not in added.columns]
     arrays = [raw.column(c) for c in names]
-    arrays.append(pa.array(shapely.to_wkb(geometry), type=pa.binary()))
+    arrays.append(encode(geometry))
     names.append(GEOMETRY)
     for col in added.columns:
         arrays.append(to_arrow(added[col]))
@@ -241,8 +242,7 @@ def to_arrow(series: pd.Series):
     if pd.api.types.is_numeric_dtype(dtype):
         return pa.array(series.to_numpy(dtype=float, na_value=np.nan), type=pa.float64(),
                         from_pandas=True)
-    values = series.astype("object")
-    present = values.notna().to_numpy()
-    text = np.full(len(values), None, dtype=object)
-    text[present] = values[present].astype(str).to_numpy()
-    return pa.array(text, type=pa.string())
+    # text: each distinct value converted once, then taken by code (missing -> null)
+    codes, uniques = pd.factorize(series.to_numpy(dtype=object), use_na_sentinel=True)
+    labels = pa.array([str(u) for u in uniques], type=pa.string())
+    return labels.take(pa.array(codes, mask=codes < 0))

@@ -129,7 +129,8 @@ class Sink:
             import pyarrow.parquet as pq
 
             if self._writer is None:
-                self._writer = pq.ParquetWriter(self._tmp, self.schema, compression="snappy")
+                self._writer = pq.ParquetWriter(self._tmp, self.schema, compression="snappy",
+                                                use_dictionary=_text_columns(self.schema))
             self._writer.write_table(table, row_group_size=max(table.num_rows, 1))
         elif self.ext == ".csv":
             import pyarrow.csv as pacsv
@@ -229,3 +230,12 @@ class Sink:
 
 class _Abort(Exception):
     """Raised into atomic_path's context to make it remove its temporary file."""
+
+
+def _text_columns(schema) -> list[str]:
+    """Columns worth dictionary-encoding in Parquet: text (repeated labels such as countries,
+    drivers, flags). Numbers are left plain: trying a dictionary on every float column made
+    writing 1.7x slower for an 11% smaller file."""
+    import pyarrow as pa
+
+    return [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]

@@ -51,6 +51,7 @@ class Summary:
     """Everything the run reports; :meth:`to_dict` is the ``--json`` document."""
 
     engine: str = "local"
+    workers: int = 1
     files: dict = field(default_factory=dict)
     rejected_by_reason: Counter = field(default_factory=Counter)
     warnings_by_reason: Counter = field(default_factory=Counter)
@@ -126,6 +127,7 @@ class Summary:
         seconds = self.seconds if self.seconds is not None else time.perf_counter() - self.started
         return {
             "engine": self.engine,
+            "workers": self.workers,
             "rows_read": self.rows_read,
             "rows_scored": self.rows_scored,
             "rows_rejected": self.rows_rejected,

@@ -42,13 +42,14 @@ MAX_SHOWN = 20
               metavar="N", help="Monte Carlo draws for score_p10/score_p90/p_top10 over the whole set.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of --uncertainty.")
 @click.option("--chunk-size", type=click.IntRange(min=1), default=100_000, show_default=True,
-              help="Rows scored at a time (bounds memory).")
+              help="Rows scored at a time by each worker (bounds memory).")
 @click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True,
               help="dask: score partitions on dask.distributed (pip install 'geoprospect[dask]').")
 @click.option("--scheduler", default=None, metavar="tcp://HOST:PORT",
               help="With --engine dask: an existing cluster (default: a LocalCluster).")
-@click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="With --engine dask: LocalCluster workers (default: one per core).")
+@click.option("--workers", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Processes scoring chunks in parallel (default: one per core, at most 8; 1 scores "
+                   "in this process). With --engine dask: LocalCluster workers (default: one per core).")
 @click.option("--threads", "threads", is_flag=True,
               help="With --engine dask and no --scheduler: LocalCluster workers as threads of this "
                    "process (quicker start, shared memory) instead of processes.")
@@ -96,9 +97,10 @@ def score(ctx, inputs, output, out_dir, fmt, layer, crs, encoding, model_path, i
     metadata = _metadata(model_path)
     summary = Summary(engine=engine)
     reporter = _Reporter(quiet)
-    with _progress(quiet, [count_rows(f, settings.read) for f in files]) as advance:
-        hooks = Hooks(progress=advance, problems=reporter)
+    with _progress(quiet, [count_rows(f, settings.read) for f in files]) as bar:
+        hooks = Hooks(progress=bar.advance, problems=reporter, ready=bar.start)
         if engine == "dask":
+            bar.start()
             if not output:
                 raise click.UsageError("--engine dask needs -o/--output (a folder of GeoParquet parts)")
             from geoprospect.batch import run_dask
@@ -108,7 +110,7 @@ def score(ctx, inputs, output, out_dir, fmt, layer, crs, encoding, model_path, i
                      overwrite=overwrite, metadata=metadata, summary=summary, hooks=hooks)
         else:
             jobs = plan(files, output, out_dir, "." + fmt)
-            run_local(jobs, settings, strict=strict, whole=WholeSet(add_rank, draws, seed),
+            run_local(jobs, settings, workers=workers, strict=strict, whole=WholeSet(add_rank, draws, seed),
                       overwrite=overwrite, metadata=metadata, summary=summary, hooks=hooks)
     reporter.close(summary)
     if as_json:
@@ -168,16 +170,25 @@ class _Reporter:
 
 
 class _progress:
-    """A rich progress bar on stderr (only on a terminal, not with -q); yields ``advance(n)``."""
+    """A rich progress bar on stderr (only on a terminal, not with -q).
+
+    Yields itself: :meth:`start` shows the bar (its refresh thread starts then, so the local
+    engine calls it only after forking its workers), :meth:`advance` counts rows (and starts
+    the bar if need be).
+    """
 
     def __init__(self, quiet: bool, counts: list) -> None:
         self.enabled = not quiet and sys.stderr.isatty()
         self.total = sum(counts) if all(c is not None for c in counts) else None
         self._progress = None
+        self._task = None
 
-    def __enter__(self):
-        if not self.enabled:
-            return lambda n: None
+    def __enter__(self) -> _progress:
+        return self
+
+    def start(self) -> None:
+        if not self.enabled or self._progress is not None:
+            return
         from rich.console import Console
         from rich.progress import (
             BarColumn,
@@ -192,8 +203,13 @@ class _progress:
                                   TimeElapsedColumn(), TimeRemainingColumn(),
                                   console=Console(stderr=True), transient=True)
         self._progress.start()
-        task = self._progress.add_task("rows", total=self.total)
-        return lambda n: self._progress.advance(task, n)
+        self._task = self._progress.add_task("rows", total=self.total)
+
+    def advance(self, n: int) -> None:
+        if not self.enabled:
+            return
+        self.start()
+        self._progress.advance(self._task, n)
 
     def __exit__(self, *exc):
         if self._progress is not None:

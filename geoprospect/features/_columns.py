@@ -24,6 +24,15 @@ def text(gdf, name: str) -> pd.Series:
     return pd.Series(values, index=gdf.index, name=gdf[name].name, dtype="object")
 
 
+def iso3_codes(gdf) -> pd.Series:
+    """The ``country`` column as upper-case ISO3 codes (object dtype, None where missing)."""
+    from geoprospect.textops import by_distinct
+
+    if "country" not in gdf.columns:
+        return pd.Series(None, index=gdf.index, dtype="object")
+    return by_distinct(gdf["country"], lambda s: s.str.upper().replace("", pd.NA))
+
+
 def point_coords(gdf) -> tuple[np.ndarray, np.ndarray]:
     """Lon/lat of each row's representative point (NaN for empty geometries)."""
     import shapely

@@ -83,12 +83,12 @@ def processing_ease(minerals: pd.Series, dtype: pd.Series) -> np.ndarray:
 
     The hardest mineral present decides; an ion-adsorption clay deposit counts as easy.
     """
-    uniques, inverse = np.unique(minerals.to_numpy(dtype=str), return_inverse=True)
-    distinct = pd.Series(uniques)
+    inverse, uniques = pd.factorize(minerals.fillna(""))
+    distinct = pd.Series(np.asarray(uniques, dtype=object), dtype="object")
 
     def has(names):  # the regex runs on distinct values only
         hit = distinct.str.contains("|".join(names), regex=True).to_numpy(dtype=bool)
-        return hit[inverse.ravel()]
+        return hit[inverse]
 
     ease = np.full(len(minerals), np.nan)
     easy = has(BASTNAESITE) | has(("ionic",)) | (dtype == "ionic_clay").to_numpy(dtype=bool)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from geoprospect.features._columns import numeric, point_coords, text
+from geoprospect.features._columns import iso3_codes, numeric, point_coords
 
 
 def logistics_features(gdf, *, network=None) -> pd.DataFrame:
@@ -32,7 +32,7 @@ def logistics_features(gdf, *, network=None) -> pd.DataFrame:
     from geoprospect.routes import site_logistics
 
     lon, lat = point_coords(gdf)
-    iso3 = text(gdf, "country").str.upper().replace("", None).to_numpy(dtype=object)
+    iso3 = iso3_codes(gdf).to_numpy(dtype=object)
     minerals = gdf["minerals"].to_numpy(dtype=object) if "minerals" in gdf else None
     owner = gdf["owner"].to_numpy(dtype=object) if "owner" in gdf else None
     result = site_logistics(

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from geoprospect.features._columns import text
+from geoprospect.features._columns import iso3_codes, text
 from geoprospect.reference import WGI_PCT
+from geoprospect.textops import distinct_rows
 
 
 def risk_features(gdf, *, risk_table=None) -> pd.DataFrame:
@@ -26,18 +27,24 @@ def risk_features(gdf, *, risk_table=None) -> pd.DataFrame:
     from geoprospect.reference import admin1_events, country_risk_table
 
     table = risk_table if risk_table is not None else country_risk_table()
-    iso3 = text(gdf, "country").str.upper().replace("", None)
-    looked = table.reindex(iso3.to_numpy())
-    out = pd.DataFrame(index=gdf.index)
+    iso3 = iso3_codes(gdf).to_numpy(dtype=object)
+    admin1 = gdf["admin1"].to_numpy(dtype=object) if "admin1" in gdf else np.full(len(gdf), None)
+    conflict = text(gdf, "conflict_area").to_numpy(dtype=object)
+    # every value below depends on (country, admin-1, conflict) only: look up each distinct
+    # combination once (batch inputs repeat a few of them over millions of rows)
+    inverse, first = distinct_rows(iso3, admin1, conflict)
+    looked = table.reindex(iso3[first])
+    out = pd.DataFrame(index=pd.RangeIndex(len(first)))
     for col in WGI_PCT:
         out[col] = looked[col].to_numpy(dtype=float)
-    admin1 = gdf["admin1"].to_numpy(dtype=object) if "admin1" in gdf else np.full(len(gdf), None)
     national = looked["restrictive_events"].to_numpy(dtype=float)
-    regional = admin1_events(iso3.to_numpy(dtype=object), admin1)
+    regional = admin1_events(iso3[first], admin1[first])
     out["restrictive_events"] = np.where(np.isnan(national), np.nan, national + regional)
-    conflict = text(gdf, "conflict_area")
-    out["conflict_area"] = np.select([conflict == "yes", conflict == "no"], [1.0, 0.0], np.nan)
+    c = conflict[first]
+    out["conflict_area"] = np.select([c == "yes", c == "no"], [1.0, 0.0], np.nan)
     out["wgi_mean_pct"] = out[list(WGI_PCT)].mean(axis=1, skipna=False)
     out["fraser_ppi"] = looked["fraser_ppi"].to_numpy(dtype=float)
     out["risk_events"] = looked["events"].to_numpy(dtype=object)
+    out = out.take(inverse)
+    out.index = gdf.index
     return out

@@ -111,7 +111,7 @@ def _score_cells(x, y, iso3, attrs, network, model, rasters):
     import shapely
 
     from geoprospect.features import build_features
-    from geoprospect.scoring import matrix
+    from geoprospect.scoring import matrix, probability
 
     if model is None:
         raise RasterError("a score surface needs a model")
@@ -124,7 +124,7 @@ def _score_cells(x, y, iso3, attrs, network, model, rasters):
         features = join_rasters(features, gdf, rasters)
     # = geoprospect.scoring.score(model, features)["score"], without the per-row pillar
     # contributions and driver text a surface does not store (they cost ~2/3 of the time)
-    proba = model.pipeline.predict_proba(matrix(model, features))[:, 1]
+    proba = probability(model, matrix(model, features))
     return features["cost_to_plant_usd_t"].to_numpy(float), 100.0 * proba
 
 
@@ -184,9 +184,9 @@ def write_surface(path: str | Path, country: str, resolution: str | float, *, gr
         raise RasterError(f"block size {block} must be a multiple of 16")
     grid = country_grid(country, resolution)
     if grade is not None and not hasattr(model, "pipeline"):
-        from geoprospect.model import load_model
+        from geoprospect.model_cache import load_for_scoring
 
-        model = load_model(model)
+        model = load_for_scoring(model)
     if network is None:
         from geoprospect.routes.network import RouteNetwork
 

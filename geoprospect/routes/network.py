@@ -124,6 +124,8 @@ class RouteNetwork:
             usable = self.ports[self.ports["usable"]]
             road.prepare({r.locode: (r.lon, r.lat) for r in usable.itertuples()}, self.costs)
         self._plant_cache: dict = {}
+        self._export_cache: dict = {}  # (iso3, admin1) -> export options
+        self._tree_cache: dict = {}  # port subset -> SphereIndex
 
     # ------------------------------------------------------------------ constructors
     @classmethod
@@ -176,7 +178,12 @@ class RouteNetwork:
         (corridors.csv; an ``admin1`` corridor applies when ``admin1`` is None or starts with it).
         A country with neither (or an unknown country) may use any usable port by road.
         """
-        iso3 = str(iso3 or "").upper()
+        key = (str(iso3 or "").upper(), admin1)
+        if key not in self._export_cache:  # batch asks the same few countries chunk after chunk
+            self._export_cache[key] = self._export_options(*key)
+        return list(self._export_cache[key])
+
+    def _export_options(self, iso3: str, admin1) -> list[tuple[int, str, str]]:
         usable = self.ports["usable"].to_numpy()
         domestic = usable & (self.ports["country"] == iso3).to_numpy()
         opts = [(int(i), "road", "") for i in np.nonzero(domestic)[0]]
@@ -194,7 +201,11 @@ class RouteNetwork:
     def port_tree(self, indices: Sequence[int]) -> SphereIndex:
         """Nearest-port index over a subset of ports."""
         idx = np.asarray(indices, dtype=int)
-        return SphereIndex(self.ports["lon"].to_numpy()[idx], self.ports["lat"].to_numpy()[idx])
+        key = idx.tobytes()
+        if key not in self._tree_cache:
+            self._tree_cache[key] = SphereIndex(self.ports["lon"].to_numpy()[idx],
+                                                self.ports["lat"].to_numpy()[idx])
+        return self._tree_cache[key]
 
     def facility(self, fid: str) -> dict:
         """A facility row as a dict."""

@@ -30,6 +30,7 @@ class PolicyRules:
         ev["blocks"] = ev["blocks"].map(split_list)
         ev["admin1"] = ev["admin1"].fillna("").astype(str).str.strip().str.lower()
         self.events = ev[ev["blocks"].map(bool)].reset_index(drop=True)
+        self._matches: dict = {}  # (iso3, admin1, wanted) -> ids: batch asks the same few
 
     @classmethod
     def bundled(cls) -> PolicyRules:
@@ -40,6 +41,12 @@ class PolicyRules:
 
     def _match(self, iso3, admin1, wanted: set[str]) -> list[str]:
         a1 = str(admin1 or "").strip().lower()
+        key = (iso3, a1, frozenset(wanted))
+        if key not in self._matches:
+            self._matches[key] = self._scan(iso3, a1, wanted)
+        return list(self._matches[key])
+
+    def _scan(self, iso3, a1: str, wanted: set[str]) -> list[str]:
         out = []
         for rec in self.events.itertuples(index=False):
             if rec.iso3 != iso3 or not wanted & set(rec.blocks):

@@ -18,11 +18,11 @@ import hashlib
 import itertools
 import json
 import logging
-import os
 from pathlib import Path
 
 import numpy as np
 
+from geoprospect.cache import cache_dir, write_npz
 from geoprospect.geodesy import haversine_km, path_length_km
 
 log = logging.getLogger(__name__)
@@ -30,16 +30,6 @@ FORMAT = 2
 DEFAULT_RESTRICTIONS = ("northwest",)
 PASSAGES = ("babalmandab", "bosporus", "gibraltar", "suez", "panama", "ormuz", "northwest",
             "malacca", "sunda", "chili", "south_africa", "bering")
-
-
-def cache_dir() -> Path:
-    """Where cached matrices live: ``$GEOPROSPECT_CACHE_DIR`` or platformdirs' user cache dir."""
-    env = os.environ.get("GEOPROSPECT_CACHE_DIR")
-    if env:
-        return Path(env)
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("geoprospect"))
 
 
 def check_passages(names) -> tuple[str, ...]:
@@ -109,14 +99,8 @@ class SeaMatrix:
             except (OSError, ValueError, KeyError) as exc:  # corrupt cache: rebuild
                 log.warning("ignoring unreadable sea cache %s (%s)", target, exc)
         self.build()
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp.npz")
-            np.savez_compressed(tmp, codes=np.array(self.codes), km=self.km, passages=self.passages,
-                                coords=self._coords, offsets=self._offsets)
-            os.replace(tmp, target)
-        except OSError as exc:
-            log.warning("could not write sea cache %s (%s)", target, exc)
+        write_npz(target, codes=np.array(self.codes), km=self.km, passages=self.passages,
+                  coords=self._coords, offsets=self._offsets)
         return self
 
     # ------------------------------------------------------------------ build

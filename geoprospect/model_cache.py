@@ -1,0 +1,110 @@
+"""Load a model for scoring without re-importing scikit-learn: compiled once, cached by hash.
+
+The first time a ``.skops`` file is scored, :func:`geoprospect.model.load_model` checks its
+types and loads it (importing scikit-learn and skops takes about 3 s); its trees and
+calibration are compiled to arrays (:mod:`geoprospect.compiled`) and stored as
+``models/<sha256 of the file>-v<FORMAT>.npz`` in :func:`geoprospect.cache.cache_dir`. Next time
+the same file (same hash) is loaded from those arrays in milliseconds. The cache holds only
+numbers and text read with ``allow_pickle=False``: it can never run code, and a changed model
+file has a new hash, so a stale entry is never used. A file that fails skops' checks is never
+compiled, so it never reaches the cache.
+
+The result is a :class:`~geoprospect.model.ScoringModel` whose ``pipeline`` is None: it scores,
+ranks and draws uncertainty bands exactly like the full model; training and evaluation load the
+full model with :func:`~geoprospect.model.load_model`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+
+from geoprospect.errors import ModelError
+from geoprospect.model import ScoringModel, default_model_path, load_model, warn_versions
+
+log = logging.getLogger(__name__)
+FORMAT = 1
+_FIELDS = ("reference", "pillar_lo", "pillar_hi", "mcda_lo", "mcda_hi", "quantiles")
+
+
+def load_for_scoring(path: str | Path | None = None) -> ScoringModel:
+    """A model ready to score: from the compiled cache when this exact file was seen before.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A ``.skops`` file; the bundled default model when None.
+
+    Returns
+    -------
+    ScoringModel
+        ``pipeline`` is None when it came from the cache (``compiled`` holds the trees).
+
+    Raises
+    ------
+    ModelError
+        As :func:`geoprospect.model.load_model`.
+    """
+    path = default_model_path() if path is None else Path(path)
+    if not path.is_file() or path.suffix.lower() in (".pkl", ".pickle"):
+        return load_model(path)  # its one-line errors
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    target = cached_path(digest)
+    if target.exists():
+        try:
+            with np.load(target, allow_pickle=False) as z:
+                model = _from_arrays(z, digest)
+            warn_versions(model.metadata, path.name)
+            return model
+        except (OSError, ValueError, KeyError, ModelError) as exc:  # unreadable: rebuild it
+            log.warning("ignoring unreadable compiled model %s (%s)", target, exc)
+    model = load_model(path)
+    from geoprospect.scoring import compiled_trees
+
+    trees = compiled_trees(model)
+    if trees is not None:
+        from geoprospect.cache import write_npz
+
+        write_npz(target, **_to_arrays(model, trees))
+    return model
+
+
+def cached_path(digest: str) -> Path:
+    """Cache file of the model whose file has SHA-256 ``digest``."""
+    from geoprospect.cache import cache_dir
+
+    return cache_dir() / "models" / f"{digest}-v{FORMAT}.npz"
+
+
+def _to_arrays(model: ScoringModel, trees) -> dict[str, np.ndarray]:
+    arrays = {f"tree_{k}": v for k, v in trees.to_arrays().items()}
+    arrays.update({k: np.asarray(getattr(model, k), dtype=float) for k in _FIELDS})
+    arrays["feature_names"] = np.array(model.feature_names, dtype=str)
+    arrays["pillars"] = np.array(model.pillars, dtype=str)
+    metadata = {k: v for k, v in model.metadata.items() if k != "sha256"}
+    arrays["metadata_json"] = np.array(json.dumps(metadata, default=str, sort_keys=True))
+    arrays["sha256"] = np.array(model.sha256)
+    return arrays
+
+
+def _from_arrays(z, digest: str) -> ScoringModel:
+    from geoprospect.compiled import CompiledTrees
+
+    if str(z["sha256"]) != digest:
+        raise ModelError("compiled model belongs to another file")
+    trees = CompiledTrees.from_arrays({k.removeprefix("tree_"): z[k] for k in z.files
+                                       if k.startswith("tree_")})
+    metadata = json.loads(str(z["metadata_json"]))
+    metadata["sha256"] = digest
+    return ScoringModel(
+        pipeline=None,
+        feature_names=[str(v) for v in z["feature_names"]],
+        pillars=[str(v) for v in z["pillars"]],
+        metadata=metadata,
+        compiled=trees,
+        **{k: np.asarray(z[k], dtype=float) for k in _FIELDS},
+    )
