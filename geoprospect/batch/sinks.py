@@ -130,7 +130,8 @@ class Sink:
 
             if self._writer is None:
                 self._writer = pq.ParquetWriter(self._tmp, self.schema, compression="snappy",
-                                                use_dictionary=_text_columns(self.schema))
+                                                use_dictionary=_text_columns(self.schema),
+                                                write_statistics=_number_columns(self.schema))
             self._writer.write_table(table, row_group_size=max(table.num_rows, 1))
         elif self.ext == ".csv":
             import pyarrow.csv as pacsv
@@ -239,3 +240,12 @@ def _text_columns(schema) -> list[str]:
     import pyarrow as pa
 
     return [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
+
+
+def _number_columns(schema) -> list[str]:
+    """Columns whose min/max statistics Parquet keeps (numbers and flags, what readers filter
+    on); statistics of long text such as ids and drivers cost time for no use."""
+    import pyarrow as pa
+
+    return [f.name for f in schema
+            if pa.types.is_integer(f.type) or pa.types.is_floating(f.type) or pa.types.is_boolean(f.type)]

@@ -71,10 +71,10 @@ class SeaMatrix:
     # ------------------------------------------------------------------ cache
     def key(self) -> str:
         """Hash of everything the matrix depends on."""
-        import searoute
+        from importlib.metadata import version  # not `import searoute`: 0.2 s of networkx
 
         payload = {
-            "format": FORMAT, "searoute": getattr(searoute, "__version__", "?"),
+            "format": FORMAT, "searoute": version("searoute"),
             "ports": [[c, round(float(x), 6), round(float(y), 6)]
                       for c, x, y in zip(self.codes, self.lon, self.lat, strict=True)],
             "restrictions": list(self.restrictions),
