@@ -20,8 +20,6 @@ say; files without CRS must hold lon/lat).
 from __future__ import annotations
 
 import contextlib
-import json
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -29,6 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from geoprospect.batch.geometry import Projector, decode_geometry, geo_metadata, geoparquet_crs
 from geoprospect.errors import LayerError
 from geoprospect.problems import Problem
 
@@ -149,28 +148,6 @@ def _checked(path: str | Path, chunk_size: int) -> Path:
     return path
 
 
-# ---------------------------------------------------------------- geometry and CRS
-class _Projector:
-    """Bring one file's geometries to EPSG:4326 with read_layer's rules, chunk after chunk."""
-
-    def __init__(self, path: Path, file_crs, user_crs: str | None) -> None:
-        self.path, self.file_crs, self.user_crs = path, file_crs, user_crs
-        self._warned = False
-
-    def __call__(self, geoms: np.ndarray) -> np.ndarray:
-        import geopandas as gpd
-
-        from geoprospect.io import _to_wgs84
-
-        gdf = gpd.GeoDataFrame(geometry=gpd.GeoSeries(geoms), crs=self.file_crs)
-        with warnings.catch_warnings():
-            if self._warned:
-                warnings.simplefilter("ignore", UserWarning)
-            out = _to_wgs84(gdf, self.path, self.user_crs)
-        self._warned = True
-        return out.geometry.to_numpy()
-
-
 def raw_fields(path: str | Path, opts: ReadOptions | None = None) -> tuple[list, bool]:
     """Input columns of ``path`` as Arrow fields (from its first row) and whether its
     coordinates are columns of the table (CSV, plain Parquet, spreadsheets)."""
@@ -185,7 +162,7 @@ def _shift(problems: list[Problem], offset: int) -> list[Problem]:
     return [replace(p, row=p.row + offset) if p.row is not None else p for p in problems]
 
 
-def _from_columns(frame: pd.DataFrame, path: Path, start: int, project: _Projector, raw=None) -> Chunk:
+def _from_columns(frame: pd.DataFrame, path: Path, start: int, project: Projector, raw=None) -> Chunk:
     """A chunk of a table with coordinate (or WKT) columns; the table's columns are all kept."""
     import pyarrow as pa
 
@@ -216,19 +193,19 @@ class ParquetDecoder:
 
     def __init__(self, path: Path, schema, opts: ReadOptions) -> None:
         self.path = Path(path)
-        geo = _geo_metadata(schema)
+        geo = geo_metadata(schema)
         self.column = self.spec = None
         if geo is None:
-            self.project = _Projector(self.path, None, opts.crs)
+            self.project = Projector(self.path, None, opts.crs)
         else:
             self.column = geo["primary_column"]
             self.spec = geo["columns"][self.column]
-            self.project = _Projector(self.path, _geoparquet_crs(self.spec), opts.crs)
+            self.project = Projector(self.path, geoparquet_crs(self.spec), opts.crs)
 
     def __call__(self, start: int, table) -> Chunk:
         if self.column is None:
             return _from_columns(table.to_pandas(), self.path, start, self.project, raw=table)
-        geoms = _decode_geometry(table.column(self.column), self.spec.get("encoding", "WKB"), self.path)
+        geoms = decode_geometry(table.column(self.column), self.spec.get("encoding", "WKB"), self.path)
         return Chunk(self.path, start, table.drop_columns([self.column]), self.project(geoms))
 
 
@@ -258,51 +235,6 @@ def _parquet_range(pf, first: int, last: int, chunk_size: int):
             yield lo + s, table.slice(s, e - s)
 
 
-def _geo_metadata(schema) -> dict | None:
-    meta = schema.metadata or {}
-    raw = meta.get(b"geo")
-    if not raw:
-        return None
-    try:
-        geo = json.loads(raw)
-        geo["columns"][geo["primary_column"]]
-        return geo
-    except (ValueError, KeyError, TypeError):
-        return None
-
-
-def _geoparquet_crs(spec: dict):
-    """GeoParquet: a missing crs means OGC:CRS84 (lon/lat), an explicit null means unknown."""
-    if "crs" not in spec:
-        return "OGC:CRS84"
-    crs = spec["crs"]
-    if crs is None:
-        return None
-    from pyproj import CRS
-
-    return CRS.from_user_input(crs if isinstance(crs, str) else json.dumps(crs))
-
-
-def _decode_geometry(column, encoding: str, path: Path) -> np.ndarray:
-    import shapely
-
-    enc = str(encoding).lower()
-    if enc == "wkb":
-        values = column.to_numpy(zero_copy_only=False)
-        out = np.full(len(values), None, dtype=object)
-        present = pd.notna(values)
-        out[present] = shapely.from_wkb(values[present], on_invalid="ignore")
-        return out
-    if enc == "point":
-        import pyarrow.compute as pc
-
-        x = pc.struct_field(column, "x").to_numpy(zero_copy_only=False)
-        y = pc.struct_field(column, "y").to_numpy(zero_copy_only=False)
-        return np.asarray(shapely.points(x, y), dtype=object)
-    raise LayerError(f"{path.name}: GeoParquet geometry encoding {encoding!r} is not supported "
-                     "(write it with WKB encoding)")
-
-
 def _csv_chunks(path, chunk_size, opts):
     from geoprospect.io import _sniff_delimiter
 
@@ -318,7 +250,7 @@ def _csv_chunks(path, chunk_size, opts):
     if not head.strip():
         raise LayerError(f"{path.name}: file is empty")
     sep = "\t" if path.suffix.lower() in {".tsv", ".tab"} else _sniff_delimiter(head)
-    project = _Projector(path, None, opts.crs)
+    project = Projector(path, None, opts.crs)
     start = 1
     try:
         with pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, skipinitialspace=True,
@@ -374,14 +306,14 @@ def _ogr_chunks(path, chunk_size, opts):
     try:
         with pyogrio.open_arrow(source, **kwargs) as (meta, reader):
             geom_col = meta.get("geometry_name") or "wkb_geometry"
-            project = _Projector(path, meta.get("crs"), opts.crs)
+            project = Projector(path, meta.get("crs"), opts.crs)
             for batch in reader:
                 import pyarrow as pa
 
                 table = pa.Table.from_batches([batch])
                 if geom_col not in table.column_names:
                     raise LayerError(f"{path.name}: the layer has no geometry")
-                geoms = _decode_geometry(table.column(geom_col), "WKB", path)
+                geoms = decode_geometry(table.column(geom_col), "WKB", path)
                 raw = table.drop_columns([geom_col])
                 yield Chunk(path, start, raw, project(geoms))
                 start += table.num_rows
