@@ -17,11 +17,10 @@ def text(gdf, name: str) -> pd.Series:
     """Column as lower-case string Series ('' where missing)."""
     if name not in gdf.columns:
         return pd.Series("", index=gdf.index, dtype="object")
+    from geoprospect.textops import by_distinct
+
     # lower-case each distinct value once (batch columns repeat a few values many times)
-    codes, uniques = pd.factorize(gdf[name], use_na_sentinel=True)
-    lowered = pd.Series(uniques).astype("string").str.lower().fillna("").astype("object").to_numpy()
-    values = np.append(lowered, "")[codes]  # code -1 (missing) picks the trailing ""
-    return pd.Series(values, index=gdf.index, name=gdf[name].name, dtype="object")
+    return by_distinct(gdf[name], lambda s: s.str.lower()).fillna("")
 
 
 def iso3_codes(gdf) -> pd.Series:
