@@ -171,12 +171,10 @@ def _drivers(contrib: pd.DataFrame) -> list[str]:
     n, k = values.shape
     if not n:
         return []
-    key = np.zeros(n, dtype=np.int64)
-    for j in range(k):
-        codes, uniques = pd.factorize(values[:, j].view(np.int64))  # bits: -0.0 is not 0.0
-        key = key * len(uniques) + codes if j else codes.astype(np.int64)
-        key, _ = pd.factorize(key)  # keeps the key small whatever k is
-    first = np.unique(key, return_index=True)[1]
+    from geoprospect.textops import distinct_rows
+
+    # grouped by the values' bits, so that -0.0 and 0.0 keep their own signs
+    key, first = distinct_rows(*(values[:, j].view(np.int64) for j in range(k)))
     distinct = values[first]
     order = np.argsort(-np.abs(distinct), axis=1)
     texts = np.array(["; ".join(f"{names[j]} {distinct[i, j]:+.2f}" for j in order[i])

@@ -50,7 +50,7 @@ def distinct_rows(*columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """
     key = np.zeros(len(columns[0]) if columns else 0, dtype=np.int64)
     for col in columns:
-        codes, uniques = pd.factorize(np.asarray(col, dtype=object), use_na_sentinel=True)
+        codes, uniques = pd.factorize(np.asarray(col), use_na_sentinel=True)
         key, _ = pd.factorize(key * (len(uniques) + 1) + (codes + 1))
     first = np.unique(key, return_index=True)[1]
     return key, first
