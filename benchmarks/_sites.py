@@ -20,7 +20,7 @@ def points_in_countries(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, 
     """``n`` points spread evenly over the five countries, each inside its outline."""
     import shapely
 
-    from geoprospect.countries import boundaries
+    from geoprospect.io.countries import boundaries
 
     rng = np.random.default_rng(seed)
     world = boundaries()

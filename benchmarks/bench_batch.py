@@ -4,7 +4,7 @@ Run: ``.venv/bin/python benchmarks/bench_batch.py [--rows 1000000] [--dask-rows 
 Prints a table and writes ``benchmarks/results/bench_batch.json``. Never a timed test.
 
 * end to end: N synthetic candidate sites (points inside the outlines of India, Argentina,
-  Australia, Malawi and Myanmar from :func:`geoprospect.countries.boundaries`) read from a
+  Australia, Malawi and Myanmar from :func:`geoprospect.io.countries.boundaries`) read from a
   GeoParquet file, validated, scored and written to a GeoParquet file by the local engine
   (``geoprospect score`` in a child process, ``--workers`` forked workers), three times: with
   an empty cache folder (what a first run on a new machine does: sea matrix, country grid and
@@ -44,12 +44,12 @@ def _model(workdir: Path, given: Path | None) -> Path:
     """``--model``, else a model fitted on the bundled projects layer with the current features."""
     if given is not None:
         return given
-    from geoprospect.bundled import layer_path
+    from geoprospect.io.bundled import layer_path
     from geoprospect.features import build_features
-    from geoprospect.labels import outcome_label
-    from geoprospect.model import save_model
-    from geoprospect.scoring import fit_scoring_model
-    from geoprospect.validate import load_layer
+    from geoprospect.model.labels import outcome_label
+    from geoprospect.model.estimator import save_model
+    from geoprospect.model.predict import fit_scoring_model
+    from geoprospect.io.validate import load_layer
 
     gdf, _ = load_layer(layer_path("projects.geojson"))
     y = outcome_label(gdf)
@@ -111,10 +111,10 @@ def floor(out: Path, model_path: Path) -> dict:
     """Nearest port (k-d tree on unit-sphere xyz) + predict_proba on the output's model matrix."""
     import geopandas as gpd
 
-    from geoprospect.geodesy import SphereIndex
-    from geoprospect.model import load_model
+    from geoprospect.core.geodesy import SphereIndex
+    from geoprospect.model.estimator import load_model
     from geoprospect.routes import RouteNetwork
-    from geoprospect.scoring import matrix
+    from geoprospect.model.predict import matrix
 
     model = load_model(model_path)
     net = RouteNetwork.bundled()
@@ -138,10 +138,10 @@ def naive(src: Path, model_path: Path, sample: int) -> dict:
     import geopandas as gpd
 
     from geoprospect.features import build_features
-    from geoprospect.model import load_model
+    from geoprospect.model.estimator import load_model
     from geoprospect.routes import RouteNetwork
-    from geoprospect.scoring import score
-    from geoprospect.validate import normalise, validate
+    from geoprospect.model.predict import score
+    from geoprospect.io.validate import normalise, validate
 
     model = load_model(model_path)
     net = RouteNetwork.bundled()

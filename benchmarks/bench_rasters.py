@@ -27,16 +27,16 @@ CHILD = r"""
 import json, resource, sys, time
 from pathlib import Path
 args = json.loads(sys.argv[1])
-from geoprospect.rasters.grid import country_grid
-from geoprospect.rasters.surface import write_surface
+from geoprospect.surfaces.grid import country_grid
+from geoprospect.surfaces.write import write_surface
 from geoprospect.routes.network import RouteNetwork
 net = RouteNetwork.bundled()
 model = None
 if args["grade"]:
     import numpy as np, pandas as pd
     from geoprospect.features import FEATURE_NAMES
-    from geoprospect.model import load_model
-    from geoprospect.scoring import fit_scoring_model
+    from geoprospect.model.estimator import load_model
+    from geoprospect.model.predict import fit_scoring_model
     try:
         model = load_model(None)
         args["model"] = "bundled default"
@@ -83,7 +83,7 @@ def sampling_case(n_points: int, tmp: Path) -> dict:
     from affine import Affine
     from pyproj import Transformer
 
-    from geoprospect.rasters.sample import sample_one
+    from geoprospect.features.covariates import sample_one
 
     path = tmp / "cov.tif"
     size, cell, x0, y0 = 4096, 100.0, 600_000.0, 8_500_000.0

@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> dict:
     import numpy as np
     import searoute
 
-    from geoprospect.bundled import layer_path
+    from geoprospect.io.bundled import layer_path
     from geoprospect.routes import RouteNetwork, build_routes, site_logistics
 
     deposits = gpd.read_file(layer_path("deposits.geojson"))

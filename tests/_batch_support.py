@@ -15,13 +15,13 @@ INSIDE = {"MWI": (33.78, -13.96), "AUS": (122.55, -28.86), "IND": (78.0, 20.0),
 def scratch_model(config=None) -> Path:
     """The bundled default model (it is retrained whenever the features change; the ranking
     tests fail loudly when it is out of step)."""
-    from geoprospect.bundled import models_dir
+    from geoprospect.io.bundled import models_dir
 
     return models_dir() / "default.skops"
 
 
 def _bundled(name):
-    from geoprospect.bundled import layer_path
+    from geoprospect.io.bundled import layer_path
 
     return layer_path(name)
 

@@ -26,7 +26,7 @@ from geoprospect import errors
 from geoprospect.batch import Settings, plan, run_local
 from geoprospect.batch.transfer import PackedChunk
 from geoprospect.cli import cli
-from geoprospect.problems import Problem
+from geoprospect.io.problems import Problem
 
 pytestmark = pytest.mark.skipif(parallel.fork_context() is None, reason="needs the fork start method")
 

@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 import shapely
 
-from geoprospect import bundled
-from geoprospect.validate import BORDER_TOLERANCE_DEG, errors_in, load_layer
+from geoprospect.io import bundled as bundled
+from geoprospect.io.validate import BORDER_TOLERANCE_DEG, errors_in, load_layer
 
 FIVE = ("IND", "ARG", "AUS", "MWI", "MMR")
 REPO = Path(__file__).resolve().parents[1]
@@ -51,7 +51,7 @@ def test_ids_unique_and_sources_present(loaded, name):
 
 @pytest.mark.parametrize("name", ["deposits", "projects"])
 def test_every_number_has_a_source_on_its_row(loaded, name):
-    from geoprospect.schema import NUMERIC_COLUMNS
+    from geoprospect.io.schema import NUMERIC_COLUMNS
 
     gdf, _ = loaded[name]
     numeric = [c for c in NUMERIC_COLUMNS if c in gdf.columns]
@@ -70,7 +70,7 @@ def test_deposits_cover_the_five_countries(loaded):
 
 
 def test_each_deposit_lies_in_the_country_it_names(loaded):
-    from geoprospect.countries import boundaries
+    from geoprospect.io.countries import boundaries
 
     gdf, _ = loaded["deposits"]
     world = boundaries()
@@ -97,7 +97,7 @@ def test_facilities(facilities):
 def test_ports_have_locodes_matching_country(tmp_path):
     import geopandas as gpd
 
-    from geoprospect.countries import to_iso3
+    from geoprospect.io.countries import to_iso3
 
     ports = gpd.read_file(bundled.layer_path("ports.geojson"))
     assert ports["locode"].is_unique
@@ -163,7 +163,7 @@ def test_wheel_contains_bundled_data(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     required_files = ("geoprospect/_bundled/layers/deposits.geojson",
                       "geoprospect/_bundled/layers/catalog.csv",
-                      "geoprospect/_bundled/layers/countries.geojson", "geoprospect/bundled.py",
+                      "geoprospect/_bundled/layers/countries.geojson", "geoprospect/io/bundled.py",
                       "geoprospect/cli/__init__.py")
     for required in required_files:
         assert required in names, required

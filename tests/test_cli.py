@@ -127,12 +127,12 @@ def test_verbosity_flags_accepted(deposits_gdf, write_layer):
 
 
 def _break_load_layer(monkeypatch, exc):
-    import geoprospect.validate
+    import geoprospect.io.validate
 
     def boom(*args, **kwargs):
         raise exc
 
-    monkeypatch.setattr(geoprospect.validate, "load_layer", boom)
+    monkeypatch.setattr(geoprospect.io.validate, "load_layer", boom)
 
 
 def test_internal_error_exit_1_without_traceback(monkeypatch, write_csv):
@@ -183,7 +183,7 @@ def test_warning_line_in_a_real_process(deposits_gdf, write_layer):
 
 
 def test_layers_text_and_json():
-    from geoprospect.bundled import catalog, row_count
+    from geoprospect.io.bundled import catalog, row_count
 
     r = run("layers", "--format", "json")
     assert r.exit_code == 0

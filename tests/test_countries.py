@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geoprospect.countries import (
+from geoprospect.io.countries import (
     BOUNDARY_NOTE,
     COASTAL_TOLERANCE_DEG,
     boundaries,

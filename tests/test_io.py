@@ -1,4 +1,4 @@
-"""geoprospect.io.read_layer: every input format, CRS handling and read-time problems."""
+"""geoprospect.io.read.read_layer: every input format, CRS handling and read-time problems."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 import shapely
 
 from geoprospect.errors import CRSError, LayerError
-from geoprospect.io import read_layer
+from geoprospect.io.read import read_layer
 
 VECTOR_FORMATS = ["x.gpkg", "x.geojson", "x.geojsonl", "x.shp", "x.fgb", "x.parquet", "x.kml"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from geoprospect.labels import outcome_label
+from geoprospect.model.labels import outcome_label
 
 
 def test_label_rules():

@@ -120,7 +120,7 @@ def test_country_risk_index_layouts():
 
 
 def test_bundled_risk_table():
-    from geoprospect.bundled import layer_path
+    from geoprospect.io.bundled import layer_path
 
     values, _ = country_risk_index(layer_path("country_risk.csv"))
     assert {"IND", "AUS", "MWI", "ARG", "MMR"} <= set(values.index)

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geoprospect.mcda import (
+from geoprospect.model.mcda import (
     INDICATORS,
     fit_bounds,
     parse_weights,

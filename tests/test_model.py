@@ -11,13 +11,13 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from geoprospect import scoring
+from geoprospect.model import predict as scoring
 from geoprospect.errors import ModelError
 from geoprospect.features import FEATURE_NAMES
 from geoprospect.features.grade import grade_features
-from geoprospect.model import load_model, save_model
-from geoprospect.reference import WGI_PCT
-from geoprospect.scoring import (
+from geoprospect.model.estimator import load_model, save_model
+from geoprospect.io.reference import WGI_PCT
+from geoprospect.model.predict import (
     contributions,
     contributions_by_swapping,
     encode_missing,
@@ -110,11 +110,11 @@ def test_one_pass_terms_equal_the_definition(trained):
 
 
 def test_scoring_falls_back_when_trees_cannot_be_compiled(trained, monkeypatch):
-    import geoprospect.compiled
+    import geoprospect.model.compiled
 
     model, _, feats = trained
     fast = score(model, feats)
-    monkeypatch.setattr(geoprospect.compiled, "MAX_NODES_PER_TREE", 0)  # nothing compiles
+    monkeypatch.setattr(geoprospect.model.compiled, "MAX_NODES_PER_TREE", 0)  # nothing compiles
     slow = score(replace(model, compiled=None), feats)
     pd.testing.assert_frame_equal(fast.drop(columns="drivers"), slow.drop(columns="drivers"),
                                   rtol=0, atol=1e-12)

@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 
 from geoprospect.errors import ModelError
-from geoprospect.model import save_model
-from geoprospect.model_cache import cached_path, load_for_scoring
-from geoprospect.scoring import fit_scoring_model, score
+from geoprospect.model.estimator import save_model
+from geoprospect.model.cache import cached_path, load_for_scoring
+from geoprospect.model.predict import fit_scoring_model, score
 from tests.model_fixtures import features_without_routes, synthetic_deposits, synthetic_labels
 
 
@@ -45,7 +45,7 @@ def test_second_load_comes_from_the_cache_and_scores_identically(saved, cache):
 def test_cached_model_needs_neither_sklearn_nor_skops(saved, cache):
     path, _ = saved
     load_for_scoring(path)
-    code = ("import sys; from geoprospect.model_cache import load_for_scoring; "
+    code = ("import sys; from geoprospect.model.cache import load_for_scoring; "
             f"m = load_for_scoring({str(path)!r}); assert m.pipeline is None; "
             "print(sorted(k for k in ('sklearn', 'skops') if k in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,

@@ -1,4 +1,4 @@
-"""geoprospect.output: every output format, atomic writes, overwrite refusal, XLSX safety."""
+"""geoprospect.io.write: every output format, atomic writes, overwrite refusal, XLSX safety."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 import shapely
 
-from geoprospect import output
+from geoprospect.io import write as output
 from geoprospect.errors import OutputError
-from geoprospect.io import read_layer
-from geoprospect.output import FORMATS, atomic_path, output_format, write_table
+from geoprospect.io.read import read_layer
+from geoprospect.io.write import FORMATS, atomic_path, output_format, write_table
 
 META = {"data_date": "2026-11-26", "model_sha256": "abc123", "tool": "geoprospect test"}
 

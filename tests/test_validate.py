@@ -11,9 +11,9 @@ import pytest
 import shapely
 
 from geoprospect.errors import ValidationFailed
-from geoprospect.problems import Problem
-from geoprospect.schema import alias_table, canonical_name, normalise_header
-from geoprospect.validate import (
+from geoprospect.io.problems import Problem
+from geoprospect.io.schema import alias_table, canonical_name, normalise_header
+from geoprospect.io.validate import (
     MAX_MESSAGES_PER_RULE,
     errors_in,
     load_layer,
@@ -70,7 +70,7 @@ def test_normalise_header():
 
 
 def test_alias_table_targets_are_canonical_and_copy_is_independent():
-    from geoprospect.schema import COLUMNS_BY_NAME
+    from geoprospect.io.schema import COLUMNS_BY_NAME
 
     table = alias_table()
     assert all(col in COLUMNS_BY_NAME for col, _ in table.values())

@@ -9,11 +9,11 @@ Readers, one pass each, memory bounded by the chunk size:
 * GeoParquet / Parquet: :meth:`pyarrow.parquet.ParquetFile.iter_batches` (plain Parquet with
   coordinate columns works like a CSV);
 * CSV/TSV/TXT: :func:`pandas.read_csv` with ``chunksize``, every cell read as text (like
-  :func:`geoprospect.io.read_layer`);
+  :func:`geoprospect.io.read.read_layer`);
 * GDAL formats (GeoPackage, GeoJSON, FlatGeobuf, Shapefile, KML ...): :func:`pyogrio.open_arrow`;
-* spreadsheets are read whole by :func:`geoprospect.io.read_layer`, then sliced.
+* spreadsheets are read whole by :func:`geoprospect.io.read.read_layer`, then sliced.
 
-CRS handling is the one of :func:`geoprospect.io.read_layer` (``--crs`` for files that do not
+CRS handling is the one of :func:`geoprospect.io.read.read_layer` (``--crs`` for files that do not
 say; files without CRS must hold lon/lat).
 """
 
@@ -29,7 +29,7 @@ import pandas as pd
 
 from geoprospect.batch.geometry import Projector, decode_geometry, geo_metadata, geoparquet_crs
 from geoprospect.errors import LayerError
-from geoprospect.problems import Problem
+from geoprospect.io.problems import Problem
 
 
 @dataclass
@@ -65,7 +65,7 @@ class Chunk:
 
 @dataclass
 class ReadOptions:
-    """Options of :func:`geoprospect.io.read_layer` that apply to every input."""
+    """Options of :func:`geoprospect.io.read.read_layer` that apply to every input."""
 
     layer: str | None = None
     crs: str | None = None
@@ -74,7 +74,7 @@ class ReadOptions:
 
 def kind_of(path: Path) -> str:
     """``parquet``, ``csv``, ``sheet`` or ``ogr``."""
-    from geoprospect.io import DELIMITED, PARQUET, SPREADSHEET, _extension
+    from geoprospect.io.read import DELIMITED, PARQUET, SPREADSHEET, _extension
 
     ext = _extension(path)
     if ext in PARQUET:
@@ -111,7 +111,7 @@ def iter_chunks(path: str | Path, chunk_size: int, opts: ReadOptions | None = No
     Parameters
     ----------
     path : str or Path
-        Any format :func:`geoprospect.io.read_layer` reads.
+        Any format :func:`geoprospect.io.read.read_layer` reads.
     chunk_size : int
         Rows per chunk (>= 1).
     opts : ReadOptions, optional
@@ -166,7 +166,7 @@ def _from_columns(frame: pd.DataFrame, path: Path, start: int, project: Projecto
     """A chunk of a table with coordinate (or WKT) columns; the table's columns are all kept."""
     import pyarrow as pa
 
-    from geoprospect.io import _geometry_from_columns
+    from geoprospect.io.read import _geometry_from_columns
 
     problems: list[Problem] = []
     gdf = _geometry_from_columns(frame, path, problems)
@@ -236,7 +236,7 @@ def _parquet_range(pf, first: int, last: int, chunk_size: int):
 
 
 def _csv_chunks(path, chunk_size, opts):
-    from geoprospect.io import _sniff_delimiter
+    from geoprospect.io.read import _sniff_delimiter
 
     enc = opts.encoding or "utf-8-sig"
     try:
@@ -270,7 +270,7 @@ def _csv_chunks(path, chunk_size, opts):
 def _sheet_chunks(path, chunk_size, opts):
     import pyarrow as pa
 
-    from geoprospect.io import read_layer
+    from geoprospect.io.read import read_layer
 
     gdf = read_layer(path, layer=opts.layer, crs=opts.crs, encoding=opts.encoding)
     problems = gdf.attrs.get("problems", [])

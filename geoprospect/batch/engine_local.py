@@ -9,7 +9,7 @@ per input (``--out-dir``). All outputs are committed together at the end; an err
 before that removes every temporary file and leaves no output behind.
 
 ``--rank`` and ``--uncertainty N`` need the whole set: the scored rows of an output are then
-gathered in memory, ranked (and banded by :func:`geoprospect.uncertainty.monte_carlo`) and
+gathered in memory, ranked (and banded by :func:`geoprospect.model.uncertainty.monte_carlo`) and
 written at the end.
 """
 
@@ -250,7 +250,7 @@ def _schema(fields):
 
 
 def _file_problem(path, exc):
-    from geoprospect.problems import Problem
+    from geoprospect.io.problems import Problem
 
     return Problem(Path(path).name, None, "file", f"{exc} (file skipped)")
 
@@ -270,7 +270,7 @@ def _whole_set(gathered: _Gathered, ctx: Context, whole: WholeSet):
         rank = scores.rank(ascending=False, method="min").to_numpy(dtype=np.int64)
         table = table.append_column("rank", pa.array(rank, type=pa.int64()))
     if whole.draws > 0:
-        from geoprospect.uncertainty import monte_carlo
+        from geoprospect.model.uncertainty import monte_carlo
 
         inputs = pd.concat(gathered.inputs, ignore_index=True)
         features = inputs[[c for c in inputs.columns if c.startswith("f:")]]

@@ -1,6 +1,6 @@
 """Geometry and CRS of batch chunks: GeoParquet metadata, WKB decoding, reprojection.
 
-The rules are those of :func:`geoprospect.io.read_layer` (``--crs`` for files that do not say;
+The rules are those of :func:`geoprospect.io.read.read_layer` (``--crs`` for files that do not say;
 files without CRS must hold lon/lat), applied chunk after chunk.
 """
 
@@ -35,7 +35,7 @@ class Projector:
         if self._lonlat:
             return geoms
 
-        from geoprospect.io import _to_wgs84
+        from geoprospect.io.read import _to_wgs84
 
         gdf = gpd.GeoDataFrame(geometry=gpd.GeoSeries(geoms), crs=self.file_crs)
         with warnings.catch_warnings():

@@ -2,7 +2,7 @@
 
 Each argument may be
 
-* a file (any format :func:`geoprospect.io.read_layer` reads);
+* a file (any format :func:`geoprospect.io.read.read_layer` reads);
 * a glob (``data/*.gpkg``, ``surveys/**/*.csv``; ``**`` descends into sub-folders), expanded by
   the program itself so that quoting it on the command line works the same on every shell;
 * a folder: every supported file directly inside it (not in sub-folders), except hidden files,
@@ -27,7 +27,7 @@ GLOB_CHARS = set("*?[")
 
 def supported_extension(path: Path) -> str | None:
     """The format-deciding extension of ``path`` if geoprospect can read it, else None."""
-    from geoprospect.io import SUPPORTED, _extension
+    from geoprospect.io.read import SUPPORTED, _extension
 
     ext = _extension(path)
     return ext if ext in SUPPORTED else None

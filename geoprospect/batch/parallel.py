@@ -285,11 +285,11 @@ def warm(chunk_size: int) -> None:
     """
     import importlib
 
-    for name in ("geoprospect.features", "geoprospect.flags", "geoprospect.mcda", "geoprospect.scoring",
-                 "geoprospect.validate", "geoprospect.geochecks", "geoprospect.countries",
-                 "geoprospect.reference"):
+    for name in ("geoprospect.features", "geoprospect.features.flags", "geoprospect.model.mcda", "geoprospect.model.predict",
+                 "geoprospect.io.validate", "geoprospect.io.geochecks", "geoprospect.io.countries",
+                 "geoprospect.io.reference"):
         importlib.import_module(name)
-    from geoprospect import countries
+    from geoprospect.io import countries as countries
 
     try:
         countries.warm(grid=chunk_size >= countries.GRID_MIN_POINTS)

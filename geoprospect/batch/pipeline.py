@@ -19,14 +19,14 @@ import pandas as pd
 
 from geoprospect.batch.chunks import Chunk, ReadOptions
 from geoprospect.errors import ValidationFailed
-from geoprospect.problems import Problem
+from geoprospect.io.problems import Problem
 
 WHOLE_SET_COLUMNS = ("rank", "score_p10", "score_p90", "p_top10")
 """Columns that need the whole set (``--rank``, ``--uncertainty``), never per chunk."""
 
 UNCERTAINTY_INPUTS = ("resource_category", "treo_pct", "resource_mt", "ndpr_pct", "dytb_pct",
                       "th_ppm", "u_ppm", "minerals", "deposit_type", "location_confidence")
-"""Normalised input columns :func:`geoprospect.uncertainty.monte_carlo` reads."""
+"""Normalised input columns :func:`geoprospect.model.uncertainty.monte_carlo` reads."""
 
 GEOMETRY = "geometry"
 
@@ -73,7 +73,7 @@ def context(settings: Settings) -> Context:
     """The model and route network for ``settings``, loaded once per process and cached."""
     key = (settings.model_path, settings.scenario, settings.investor)
     if key not in _CONTEXTS:
-        from geoprospect.model_cache import load_for_scoring
+        from geoprospect.model.cache import load_for_scoring
 
         model = load_for_scoring(settings.model_path)
         if settings.scenario:
@@ -132,9 +132,9 @@ def score_chunk(chunk: Chunk, ctx: Context, *, drop: tuple[str, ...] = (),
         scored at all.
     """
     from geoprospect.features import build_features
-    from geoprospect.flags import investability_flags
-    from geoprospect.mcda import weighted_score
-    from geoprospect.scoring import score
+    from geoprospect.features.flags import investability_flags
+    from geoprospect.model.mcda import weighted_score
+    from geoprospect.model.predict import score
 
     gdf = chunk.frame()
     norm, problems = validated(gdf, chunk.file)
@@ -164,13 +164,13 @@ def score_chunk(chunk: Chunk, ctx: Context, *, drop: tuple[str, ...] = (),
 
 
 def _input_names() -> set[str]:
-    from geoprospect.schema import DEPOSIT_COLUMNS
+    from geoprospect.io.schema import DEPOSIT_COLUMNS
 
     return {c.name for c in DEPOSIT_COLUMNS}
 
 
 def validated(gdf, file: str):
-    """:func:`~geoprospect.validate.normalise` + :func:`~geoprospect.validate.validate`, with
+    """:func:`~geoprospect.io.validate.normalise` + :func:`~geoprospect.io.validate.validate`, with
     every failing row named.
 
     ``validate`` names at most ``MAX_MESSAGES_PER_RULE`` rows per rule and summarises the rest;
@@ -178,7 +178,7 @@ def validated(gdf, file: str):
     each half validated again (every rule is per row). Duplicate ids cannot be checked across
     chunks, so in batch they are warnings (the row is scored) rather than errors.
     """
-    from geoprospect.validate import MAX_MESSAGES_PER_RULE, normalise, validate
+    from geoprospect.io.validate import MAX_MESSAGES_PER_RULE, normalise, validate
 
     norm, problems = validate(normalise(gdf, file=file), file=file)
     if len(gdf) > MAX_MESSAGES_PER_RULE and _capped(problems, MAX_MESSAGES_PER_RULE):

@@ -3,7 +3,7 @@
 * ``.parquet`` (GeoParquet 1.1, WKB geometry) and ``.csv`` are written chunk by chunk through
   :class:`pyarrow.parquet.ParquetWriter` / :class:`pyarrow.csv.CSVWriter`: memory stays bounded
   by the chunk size;
-* every other output format of :func:`geoprospect.output.write_table` (``.gpkg``, ``.geojson``,
+* every other output format of :func:`geoprospect.io.write.write_table` (``.gpkg``, ``.geojson``,
   ``.geojsonl``, ``.fgb``, ``.json``, ``.xlsx``) is gathered in memory and written at the end;
   use ``.parquet`` or ``.csv`` for runs that do not fit in memory.
 
@@ -90,7 +90,7 @@ class Sink:
 
     def __init__(self, target: Path, input_fields: list, *, overwrite: bool = False,
                  metadata: dict | None = None, coords_in_columns: bool = False) -> None:
-        from geoprospect.output import output_format
+        from geoprospect.io.write import output_format
 
         self.target = Path(target)
         self.ext = self.target.suffix.lower()
@@ -112,7 +112,7 @@ class Sink:
     def open(self) -> Sink:
         """Reserve the temporary file (streamed formats)."""
         if self.ext in STREAMED:
-            from geoprospect.output import atomic_path
+            from geoprospect.io.write import atomic_path
 
             self._tmp = self._stack.enter_context(atomic_path(self.target, overwrite=self.overwrite))
         return self
@@ -199,7 +199,7 @@ class Sink:
         if present.any():
             import geopandas as gpd
 
-            from geoprospect.features._columns import point_coords
+            from geoprospect.features.columns import point_coords
 
             x, y = point_coords(gpd.GeoDataFrame(geometry=list(geoms[present])))
             lon[present], lat[present] = np.round(x, 6), np.round(y, 6)
@@ -216,7 +216,7 @@ class Sink:
         import pyarrow as pa
         import shapely
 
-        from geoprospect.output import write_table
+        from geoprospect.io.write import write_table
 
         table = pa.concat_tables(self._tables)
         self._tables.clear()

@@ -11,7 +11,7 @@ import click
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 def layers(fmt):
     """List the layers geoprospect ships with, where their data came from and their licence."""
-    from geoprospect.bundled import catalog, layers_dir, row_count
+    from geoprospect.io.bundled import catalog, layers_dir, row_count
 
     table = catalog()
     table.insert(1, "rows", [row_count(f) for f in table["file"]])

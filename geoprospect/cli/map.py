@@ -37,9 +37,9 @@ def map_command(layer_file, layer, crs, encoding, output, offline, route_top, le
     """
     import geopandas as gpd
 
-    from geoprospect.bundled import data_date, layer_path
+    from geoprospect.io.bundled import data_date, layer_path
     from geoprospect.errors import OutputError
-    from geoprospect.io import read_layer
+    from geoprospect.io.read import read_layer
     from geoprospect.maps import make_map, save_map
     from geoprospect.maps.build import DEFAULT_TITLE
 
@@ -52,7 +52,7 @@ def map_command(layer_file, layer, crs, encoding, output, offline, route_top, le
         if "score" in table.columns:
             ranked = table
     if ranked is None:
-        from geoprospect.ranking import rank_layer
+        from geoprospect.pipeline import rank_layer
 
         ranked = rank_layer(layer_file, layer=layer, crs=crs, encoding=encoding, countries=codes)
     if codes and "country" in ranked.columns:

@@ -45,7 +45,7 @@ def parse_countries(value: str | None) -> list[str] | None:
     """Turn ``"IND,Australia,mw"`` into ISO3 codes; a bad name is a usage error."""
     if not value:
         return None
-    from geoprospect.countries import to_iso3
+    from geoprospect.io.countries import to_iso3
 
     codes = []
     for part in value.split(","):

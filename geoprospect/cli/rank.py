@@ -12,7 +12,7 @@ from geoprospect.cli.options import (
     read_options,
 )
 from geoprospect.cli.scenario import scenario_options
-from geoprospect.rasters.sample import raster_option
+from geoprospect.features.covariates import raster_option
 
 
 @click.command()
@@ -52,9 +52,9 @@ def rank(layers, layer, crs, encoding, country, model_path, prices_path, weights
     """
     from geoprospect.cli.scenario import build_network
     from geoprospect.errors import LayerError
-    from geoprospect.mcda import parse_weights
-    from geoprospect.ranking import rank as rank_deposits
-    from geoprospect.ranking import top_table
+    from geoprospect.model.mcda import parse_weights
+    from geoprospect.pipeline import rank as rank_deposits
+    from geoprospect.pipeline import top_table
 
     try:
         parsed = parse_weights(weights)
@@ -63,11 +63,11 @@ def rank(layers, layer, crs, encoding, country, model_path, prices_path, weights
     countries = parse_countries(country)
     gdf = _load(layers, layer, crs, encoding)
     network = build_network(avoid, status, avoid_passage, to, network_path)
-    from geoprospect.reference import price_deck
+    from geoprospect.io.reference import price_deck
 
     covariates = None
     if rasters:
-        from geoprospect.rasters import sample_rasters
+        from geoprospect.features.covariates import sample_rasters
 
         covariates = sample_rasters(gdf, rasters)
     ranked = rank_deposits(gdf, model=model_path, weights=parsed, countries=countries,
@@ -79,14 +79,14 @@ def rank(layers, layer, crs, encoding, country, model_path, prices_path, weights
     _print(top_table(ranked, top), ranked, parsed)
     metadata = _metadata(ranked)
     if output:
-        from geoprospect.output import write_table
+        from geoprospect.io.write import write_table
 
         write_table(ranked, output, overwrite=overwrite, metadata=metadata)
         click.echo(f"wrote {len(ranked)} rows to {output}", err=True)
     if map_path:
         import geopandas as gpd
 
-        from geoprospect.bundled import layer_path
+        from geoprospect.io.bundled import layer_path
         from geoprospect.maps import make_map, save_map
 
         m = make_map(ranked, facilities=gpd.read_file(layer_path("facilities.geojson")),
@@ -101,10 +101,10 @@ def _load(layers, layer, crs, encoding):
     import pandas as pd
 
     from geoprospect.errors import ValidationFailed
-    from geoprospect.validate import errors_in, load_layer
+    from geoprospect.io.validate import errors_in, load_layer
 
     if not layers:
-        from geoprospect.bundled import layer_path
+        from geoprospect.io.bundled import layer_path
 
         layers = (str(layer_path("deposits.geojson")),)
     frames = []
@@ -132,7 +132,7 @@ def _load(layers, layer, crs, encoding):
 
 def _metadata(ranked) -> dict:
     from geoprospect import __version__
-    from geoprospect.bundled import data_date
+    from geoprospect.io.bundled import data_date
 
     return {"data_date": data_date(), "model_sha256": ranked.attrs.get("model_sha256", ""),
             "geoprospect_version": __version__, "weights": ranked.attrs.get("weights")}

@@ -44,7 +44,7 @@ def routes(layer_path, layer, crs, encoding, deposit, k, avoid, status, avoid_pa
     if output:
         from pathlib import Path
 
-        from geoprospect.output import write_table
+        from geoprospect.io.write import write_table
 
         if Path(output).suffix.lower() in GEO_EXTENSIONS:
             totals = plan.table.drop(columns=["summary"])
@@ -58,10 +58,10 @@ def routes(layer_path, layer, crs, encoding, deposit, k, avoid, status, avoid_pa
 
 def _load(path, layer, crs, encoding):
     from geoprospect.errors import ValidationFailed
-    from geoprospect.validate import errors_in, load_layer
+    from geoprospect.io.validate import errors_in, load_layer
 
     if not path:
-        from geoprospect.bundled import layer_path
+        from geoprospect.io.bundled import layer_path
 
         path = str(layer_path("deposits.geojson"))
     gdf, problems = load_layer(path, layer=layer, crs=crs, encoding=encoding)

@@ -126,13 +126,13 @@ def score(ctx, inputs, output, out_dir, fmt, layer, crs, encoding, model_path, i
 
 def _metadata(model_path) -> dict:
     from geoprospect import __version__
-    from geoprospect.bundled import data_date
+    from geoprospect.io.bundled import data_date
 
     meta = {"data_date": data_date(), "geoprospect_version": __version__}
     try:
         from pathlib import Path
 
-        from geoprospect.model import _file_hash
+        from geoprospect.model.estimator import _file_hash
 
         if model_path:
             meta["model_sha256"] = _file_hash(Path(model_path))

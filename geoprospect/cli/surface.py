@@ -8,7 +8,7 @@ import click
 
 from geoprospect.cli.options import overwrite_option
 from geoprospect.cli.scenario import scenario_options
-from geoprospect.rasters.sample import raster_option
+from geoprospect.features.covariates import raster_option
 
 
 @click.command()
@@ -41,8 +41,8 @@ def surface(ctx, country, resolution, grade, model_path, rasters, avoid, status,
     from geoprospect.cli.options import parse_countries
     from geoprospect.cli.scenario import build_network
     from geoprospect.errors import RasterError
-    from geoprospect.rasters.grid import country_grid
-    from geoprospect.rasters.surface import parse_grade, write_surface
+    from geoprospect.surfaces.grid import country_grid
+    from geoprospect.surfaces.write import parse_grade, write_surface
 
     codes = parse_countries(country) or []
     if len(codes) != 1:

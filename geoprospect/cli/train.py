@@ -8,7 +8,7 @@ import click
 
 from geoprospect.cli.options import overwrite_option, read_options
 from geoprospect.cli.scenario import scenario_options
-from geoprospect.rasters.sample import raster_option
+from geoprospect.features.covariates import raster_option
 
 
 @click.command()
@@ -32,10 +32,10 @@ def train(layer_file, layer, crs, encoding, label, output, seed, n_boot, as_of, 
     """Train on LAYER (default: the bundled global projects) and write OUTPUT.skops."""
     from geoprospect.cli.scenario import build_network
     from geoprospect.errors import ValidationFailed
-    from geoprospect.model import save_model
-    from geoprospect.training import summary_lines, write_report
-    from geoprospect.training import train as fit
-    from geoprospect.validate import errors_in, load_layer
+    from geoprospect.model.estimator import save_model
+    from geoprospect.model.fit import summary_lines, write_report
+    from geoprospect.model.fit import train as fit
+    from geoprospect.io.validate import errors_in, load_layer
 
     out = Path(output)
     if out.suffix != ".skops":
@@ -44,7 +44,7 @@ def train(layer_file, layer, crs, encoding, label, output, seed, n_boot, as_of, 
         raise click.BadParameter(f"{out} exists; pass --overwrite", param_hint="-o")
     bundled = layer_file is None
     if bundled:
-        from geoprospect.bundled import layer_path
+        from geoprospect.io.bundled import layer_path
 
         layer_file = str(layer_path("projects.geojson"))
     gdf, problems = load_layer(layer_file, layer=layer, crs=crs, encoding=encoding)
@@ -55,7 +55,7 @@ def train(layer_file, layer, crs, encoding, label, output, seed, n_boot, as_of, 
     network = build_network(avoid, status, avoid_passage, to, network_path)
     raster_features = None
     if rasters:
-        from geoprospect.rasters import sample_rasters
+        from geoprospect.features.covariates import sample_rasters
 
         raster_features = sample_rasters(gdf, rasters)
     model, report = fit(gdf, label=label, seed=seed, n_boot=n_boot, as_of=as_of, network=network,
@@ -65,8 +65,8 @@ def train(layer_file, layer, crs, encoding, label, output, seed, n_boot, as_of, 
     save_model(model, out, overwrite=overwrite)
     stability = None
     if bundled:  # the default model's card shows the bundled deposits' rank stability
-        from geoprospect.bundled import layer_path
-        from geoprospect.training import deposit_stability
+        from geoprospect.io.bundled import layer_path
+        from geoprospect.model.fit import deposit_stability
 
         deposits, _ = load_layer(layer_path("deposits.geojson"))
         stability = deposit_stability(model, deposits, network=network)

@@ -24,7 +24,7 @@ def validate(layers, layer, crs, encoding, fmt, show_warnings):
     no layer has errors, 2 when any has (warnings alone do not fail).
     """
     from geoprospect.errors import LayerError
-    from geoprospect.validate import errors_in, load_layer
+    from geoprospect.io.validate import errors_in, load_layer
 
     report = []
     failed = False

@@ -62,10 +62,10 @@ def build_features(gdf, *, network=None, prices=None, risk_table=None) -> pd.Dat
     Parameters
     ----------
     gdf : geopandas.GeoDataFrame
-        Canonical columns (see :mod:`geoprospect.schema`); missing columns count as unknown.
+        Canonical columns (see :mod:`geoprospect.io.schema`); missing columns count as unknown.
     network : geoprospect.routes.RouteNetwork, optional
         Route network for the logistics pillar (the bundled default when None).
-    prices : geoprospect.reference.PriceDeck, optional
+    prices : geoprospect.io.reference.PriceDeck, optional
         Price deck for the basket value (the bundled deck when None).
     risk_table : pandas.DataFrame, optional
         Wide country risk table (the bundled one when None).

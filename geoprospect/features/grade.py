@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from geoprospect.features._columns import numeric, text
+from geoprospect.features.columns import numeric, text
 
 BASTNAESITE = ("bastnaesite", "parisite", "synchysite")
 PHOSPHATE = ("monazite", "xenotime", "churchite", "florencite", "apatite")
@@ -30,7 +30,7 @@ def grade_features(gdf, *, prices=None) -> pd.DataFrame:
     ----------
     gdf : GeoDataFrame
         Canonical deposit columns.
-    prices : geoprospect.reference.PriceDeck, optional
+    prices : geoprospect.io.reference.PriceDeck, optional
         The bundled deck (latest annual prices) when None.
 
     Returns
@@ -39,7 +39,7 @@ def grade_features(gdf, *, prices=None) -> pd.DataFrame:
         Features of the grade pillar plus report columns ``contained_treo_t``,
         ``contained_ndpr_t``.
     """
-    from geoprospect.reference import price_deck
+    from geoprospect.io.reference import price_deck
 
     deck = prices or price_deck()
     treo = numeric(gdf, "treo_pct")

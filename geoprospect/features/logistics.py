@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from geoprospect.features._columns import iso3_codes, numeric, point_coords
+from geoprospect.features.columns import iso3_codes, numeric, point_coords
 
 
 def logistics_features(gdf, *, network=None) -> pd.DataFrame:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from geoprospect.features._columns import iso3_codes, text
-from geoprospect.reference import WGI_PCT
-from geoprospect.textops import distinct_rows
+from geoprospect.features.columns import iso3_codes, text
+from geoprospect.io.reference import WGI_PCT
+from geoprospect.core.text import distinct_rows
 
 
 def risk_features(gdf, *, risk_table=None) -> pd.DataFrame:
@@ -24,7 +24,7 @@ def risk_features(gdf, *, risk_table=None) -> pd.DataFrame:
     pandas.DataFrame
         Risk features plus report columns ``wgi_mean_pct``, ``fraser_ppi``, ``risk_events``.
     """
-    from geoprospect.reference import admin1_events, country_risk_table
+    from geoprospect.io.reference import admin1_events, country_risk_table
 
     table = risk_table if risk_table is not None else country_risk_table()
     iso3 = iso3_codes(gdf).to_numpy(dtype=object)

@@ -1,7 +1,7 @@
 """Country outlines for the offline basemap and the political-risk choropleth.
 
-The bundled Natural Earth outlines (``geoprospect.countries.boundaries()``) are simplified for
-size; they are indicative (``geoprospect.countries.BOUNDARY_NOTE``). The displayed risk index is
+The bundled Natural Earth outlines (``geoprospect.io.countries.boundaries()``) are simplified for
+size; they are indicative (``geoprospect.io.countries.BOUNDARY_NOTE``). The displayed risk index is
 ``100 - mean WGI percentile rank`` over the six World Bank governance indicators of the latest
 year (higher = riskier), unless the caller passes its own 0-100 scores.
 """
@@ -26,7 +26,7 @@ def simplified_outlines(tolerance: float = SIMPLIFY_DEG):
     """Return the bundled country outlines simplified to ``tolerance`` degrees."""
     import shapely
 
-    from geoprospect.countries import boundaries
+    from geoprospect.io.countries import boundaries
 
     world = boundaries()[["iso3", "name", "geometry"]].copy()
     geom = shapely.simplify(world.geometry.to_numpy(), tolerance, preserve_topology=True)

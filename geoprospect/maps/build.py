@@ -73,7 +73,7 @@ def make_map(
 
     deposits, skipped = _usable(ranked, "ranked")
     if data_date is None:
-        from geoprospect.bundled import data_date as bundled_date
+        from geoprospect.io.bundled import data_date as bundled_date
 
         data_date = bundled_date() or None
     m = folium.Map(location=[0, 0], zoom_start=2, tiles=None if offline else "OpenStreetMap",
@@ -142,7 +142,7 @@ def save_map(m, path, *, offline: bool = False, overwrite: bool = False) -> Path
         Wrong extension, existing file without ``overwrite``, missing folder, an online map
         asked to be saved offline, or external assets in an offline page.
     """
-    from geoprospect.output import atomic_path
+    from geoprospect.io.write import atomic_path
 
     path = Path(path)
     if path.suffix.lower() not in {".html", ".htm"}:
@@ -256,7 +256,7 @@ def _add_facilities(m, facilities, layers) -> list[str]:
 
 
 def _add_deposits(m, deposits, layers) -> None:
-    from geoprospect.countries import country_name
+    from geoprospect.io.countries import country_name
 
     if not len(deposits):
         return
@@ -287,7 +287,7 @@ def _rank_order(gdf) -> pd.Index:
 
 
 def _attribution(offline: bool) -> str:
-    from geoprospect.countries import BOUNDARY_NOTE
+    from geoprospect.io.countries import BOUNDARY_NOTE
 
     base = "Basemap: Natural Earth outlines · " if offline else ""
     text = escape_text(f"{base}Deposits, facilities: geoprospect layers (sources in popups) · ")

@@ -87,7 +87,7 @@ def _rows(geoms: list, columns: dict[str, pd.Series]) -> dict:
 
 def deposit_payload(gdf) -> dict:
     """Payload of deposits (already filtered to usable geometries)."""
-    from geoprospect.countries import country_name
+    from geoprospect.io.countries import country_name
 
     n = len(gdf)
     cols: dict[str, pd.Series] = {k: _text(gdf, c) for k, c in DEPOSIT_TEXT.items()}

@@ -1,6 +1,6 @@
 """Overlay a GeoTIFF surface (score or cost) as an image with its own legend.
 
-The picture, bounds and legend come from :func:`geoprospect.rasters.surface_overlay` (the score
+The picture, bounds and legend come from :func:`geoprospect.maps.raster_overlay.surface_overlay` (the score
 band when present, green = better, nodata transparent), embedded as a PNG ``data:`` URI so the
 offline file keeps it.
 """
@@ -17,7 +17,7 @@ def add_surface(m, path, *, opacity: float = 0.6) -> None:
     """Add the GeoTIFF at ``path`` to map ``m`` as a toggleable image overlay with a legend."""
     import folium
 
-    from geoprospect.rasters import surface_overlay
+    from geoprospect.maps.raster_overlay import surface_overlay
 
     uri, bounds, legend_html = surface_overlay(path)
     folium.raster_layers.ImageOverlay(

@@ -83,7 +83,7 @@ def load_costs(path: str | Path | None = None) -> CostTable:
     CostTable
     """
     if path is None:
-        from geoprospect.bundled import layer_path
+        from geoprospect.io.bundled import layer_path
 
         path = layer_path("costs.csv")
     try:

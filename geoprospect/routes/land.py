@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from geoprospect.errors import RouteError
-from geoprospect.geodesy import SphereIndex, haversine_km
+from geoprospect.core.geodesy import SphereIndex, haversine_km
 from geoprospect.routes.costs import CostTable
 
 
@@ -105,8 +105,8 @@ class RoadNetwork:
 
     @classmethod
     def read(cls, path) -> RoadNetwork:
-        """Read a line layer with :func:`geoprospect.io.read_layer`."""
-        from geoprospect.io import read_layer
+        """Read a line layer with :func:`geoprospect.io.read.read_layer`."""
+        from geoprospect.io.read import read_layer
 
         gdf = read_layer(path)
         kinds = set(gdf.geom_type.dropna())

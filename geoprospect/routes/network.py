@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from geoprospect.errors import RouteError
-from geoprospect.geodesy import SphereIndex, haversine_km
+from geoprospect.core.geodesy import SphereIndex, haversine_km
 from geoprospect.routes.costs import LAND_MODES, CostTable, load_costs
 from geoprospect.routes.land import LandModel, RoadNetwork
 from geoprospect.routes.policy import PolicyRules
@@ -134,7 +134,7 @@ class RouteNetwork:
         """The network from the bundled layers (ports, facilities, corridors, costs, policies)."""
         import geopandas as gpd
 
-        from geoprospect.bundled import layer_path
+        from geoprospect.io.bundled import layer_path
 
         return cls(
             gpd.read_file(layer_path("ports.geojson")), gpd.read_file(layer_path("facilities.geojson")),

@@ -35,7 +35,7 @@ class PolicyRules:
     @classmethod
     def bundled(cls) -> PolicyRules:
         """Rules from the bundled ``policy_events.csv``."""
-        from geoprospect.bundled import layer_path
+        from geoprospect.io.bundled import layer_path
 
         return cls(pd.read_csv(layer_path("policy_events.csv"), dtype=str))
 

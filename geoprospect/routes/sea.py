@@ -22,8 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-from geoprospect.cache import cache_dir, write_npz
-from geoprospect.geodesy import haversine_km, path_length_km
+from geoprospect.core.cache import cache_dir, write_npz
+from geoprospect.core.geodesy import haversine_km, path_length_km
 
 log = logging.getLogger(__name__)
 FORMAT = 2

@@ -12,7 +12,7 @@ def _fmt(v) -> str:
 
 
 def _verdict(report: dict) -> str:
-    from geoprospect.evaluation import beats
+    from geoprospect.model.evaluation import beats
 
     if "loco" not in report:
         return "- Leave-one-country-out is not possible: the training layer has one country."
@@ -39,11 +39,11 @@ def model_card(model, report: dict, *, figures_stem: Path | None = None,
     """Return the markdown model card; writes PNG figures beside it when matplotlib exists.
 
     ``stability`` (optional) is a frame with ``name``, ``rank_best``, ``rank_median``,
-    ``rank_worst`` (:func:`geoprospect.mcda.weight_sensitivity` of the bundled deposits) for the
+    ``rank_worst`` (:func:`geoprospect.model.mcda.weight_sensitivity` of the bundled deposits) for the
     rank-stability chart.
     """
     from geoprospect.features import FEATURES
-    from geoprospect.labels import OPPORTUNITY_YEARS
+    from geoprospect.model.labels import OPPORTUNITY_YEARS
 
     meta = model.metadata
     figs = _figures(model, report, figures_stem, stability) if figures_stem else []

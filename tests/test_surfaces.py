@@ -12,8 +12,8 @@ rasterio = pytest.importorskip("rasterio")
 from affine import Affine  # noqa: E402
 
 from geoprospect.errors import ModelError, RasterError  # noqa: E402
-from geoprospect.rasters.grid import M_PER_DEG_LAT, country_grid, parse_resolution  # noqa: E402
-from geoprospect.rasters.surface import (  # noqa: E402
+from geoprospect.surfaces.grid import M_PER_DEG_LAT, country_grid, parse_resolution  # noqa: E402
+from geoprospect.surfaces.write import (  # noqa: E402
     NODATA,
     compute_surface,
     parse_grade,
@@ -63,7 +63,7 @@ def model():
     import pandas as pd
 
     from geoprospect.features import FEATURE_NAMES
-    from geoprospect.scoring import fit_scoring_model
+    from geoprospect.model.predict import fit_scoring_model
 
     rng = np.random.default_rng(0)
     n = 60
@@ -158,8 +158,8 @@ def test_score_band_matches_scoring_one_site(net, model, elev_raster):
     import shapely
 
     from geoprospect.features import build_features
-    from geoprospect.rasters.sample import sample_rasters
-    from geoprospect.scoring import score
+    from geoprospect.features.covariates import sample_rasters
+    from geoprospect.model.predict import score
 
     g = country_grid("MWI", "0.25")
     out = compute_surface(g, network=net, model=model, grade=GRADE, rasters={"elev": elev_raster}, block=16)

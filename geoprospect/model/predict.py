@@ -6,7 +6,7 @@ Because every boosted tree uses features of one pillar only, the raw (logit) sco
 reference row: ``G(x) = f(x_grade, ref_rest) - f(ref)``. Calibration is one monotone sigmoid, so
 the contributions are reported on its logit scale (positive = raises the score).
 
-Pillar scores (0-100) are the transparent indices of :mod:`geoprospect.mcda`, with bounds frozen
+Pillar scores (0-100) are the transparent indices of :mod:`geoprospect.model.mcda`, with bounds frozen
 in the model, so they depend on their own row alone; the model's exact pillar contributions are
 reported beside them (``contrib_*``, ``drivers``).
 
@@ -24,7 +24,7 @@ import pandas as pd
 
 from geoprospect.errors import ModelError
 from geoprospect.features import PILLARS
-from geoprospect.model import ScoringModel, build_estimator
+from geoprospect.model.estimator import ScoringModel, build_estimator
 
 
 def _parts(model: ScoringModel):
@@ -74,7 +74,7 @@ def score_terms(model: ScoringModel, X: pd.DataFrame) -> tuple[np.ndarray, pd.Da
     summing each tree's output into its pillar's column gives the same terms as swapping the
     pillar's features into the reference row (:func:`contributions_by_swapping`), with one
     evaluation of each tree instead of one per pillar plus one for the probability. The trees
-    are evaluated by :class:`geoprospect.compiled.CompiledTrees`; the probability is bit for
+    are evaluated by :class:`geoprospect.model.compiled.CompiledTrees`; the probability is bit for
     bit ``model.pipeline.predict_proba``.
 
     Returns
@@ -102,9 +102,9 @@ def probability(model: ScoringModel, X: pd.DataFrame) -> np.ndarray:
 
 
 def compiled_trees(model: ScoringModel):
-    """The model's :class:`~geoprospect.compiled.CompiledTrees` (built once), or None."""
+    """The model's :class:`~geoprospect.model.compiled.CompiledTrees` (built once), or None."""
     if model.compiled is None:
-        from geoprospect.compiled import compile_trees
+        from geoprospect.model.compiled import compile_trees
 
         if model.pipeline is None:
             raise ModelError("the model has neither a pipeline nor compiled trees")
@@ -150,7 +150,7 @@ def score(model: ScoringModel, features: pd.DataFrame) -> pd.DataFrame:
         ``score``, ``grade_score``, ``logistics_score``, ``risk_score``, ``contrib_<pillar>``
         and ``drivers`` (pillars by the size of their push, e.g. ``"risk -1.3; grade +0.8"``).
     """
-    from geoprospect.mcda import pillar_scores
+    from geoprospect.model.mcda import pillar_scores
 
     X = matrix(model, features)
     proba, contrib = score_terms(model, X)
@@ -171,7 +171,7 @@ def _drivers(contrib: pd.DataFrame) -> list[str]:
     n, k = values.shape
     if not n:
         return []
-    from geoprospect.textops import distinct_rows
+    from geoprospect.core.text import distinct_rows
 
     # grouped by the values' bits, so that -0.0 and 0.0 keep their own signs
     key, first = distinct_rows(*(values[:, j].view(np.int64) for j in range(k)))
@@ -203,7 +203,7 @@ def fit_scoring_model(
         Model columns (default: :data:`geoprospect.features.FEATURE_NAMES` plus nothing else).
     """
     from geoprospect.features import FEATURE_NAMES
-    from geoprospect.mcda import fit_bounds
+    from geoprospect.model.mcda import fit_bounds
 
     X = features[list(feature_names or FEATURE_NAMES)].astype(float)
     import sklearn

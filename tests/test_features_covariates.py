@@ -14,7 +14,7 @@ shapely = pytest.importorskip("shapely")
 from affine import Affine  # noqa: E402
 
 from geoprospect.errors import RasterError  # noqa: E402
-from geoprospect.rasters.sample import parse_raster_options, sample_one, sample_rasters  # noqa: E402
+from geoprospect.features.covariates import parse_raster_options, sample_one, sample_rasters  # noqa: E402
 
 # UTM 36S grid over southern Malawi: 1 km cells, origin (E 600000, N 8500000), 300 x 400 cells
 UTM = "EPSG:32736"
@@ -184,7 +184,7 @@ def test_raster_option_in_a_click_command(tmp_path):
     import click
     from click.testing import CliRunner
 
-    from geoprospect.rasters import raster_option
+    from geoprospect.features.covariates import raster_option
 
     @click.command()
     @raster_option
@@ -202,7 +202,7 @@ def test_raster_option_in_a_click_command(tmp_path):
 def test_join_rasters_adds_and_replaces_columns(utm_raster):
     import pandas as pd
 
-    from geoprospect.rasters import join_rasters
+    from geoprospect.features.covariates import join_rasters
 
     lon, lat = _utm_to_lonlat(np.array([X0 + 2.5 * CELL]), np.array([Y0 - 3.5 * CELL]))
     gdf = _points(lon, lat)

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from geoprospect.errors import RasterError
-from geoprospect.rasters.grid import BLOCK, SurfaceGrid, country_grid
+from geoprospect.surfaces.grid import BLOCK, SurfaceGrid, country_grid
 
 NODATA = -9999.0
 NUMERIC_ATTRS = ("treo_pct", "ndpr_pct", "dytb_pct", "resource_mt", "th_ppm", "u_ppm")
@@ -111,7 +111,7 @@ def _score_cells(x, y, iso3, attrs, network, model, rasters):
     import shapely
 
     from geoprospect.features import build_features
-    from geoprospect.scoring import matrix, probability
+    from geoprospect.model.predict import matrix, probability
 
     if model is None:
         raise RasterError("a score surface needs a model")
@@ -119,10 +119,10 @@ def _score_cells(x, y, iso3, attrs, network, model, rasters):
                            geometry=shapely.points(x, y), crs="EPSG:4326")
     features = build_features(gdf, network=network)
     if rasters:
-        from geoprospect.rasters.sample import join_rasters
+        from geoprospect.features.covariates import join_rasters
 
         features = join_rasters(features, gdf, rasters)
-    # = geoprospect.scoring.score(model, features)["score"], without the per-row pillar
+    # = geoprospect.model.predict.score(model, features)["score"], without the per-row pillar
     # contributions and driver text a surface does not store (they cost ~2/3 of the time)
     proba = probability(model, matrix(model, features))
     return features["cost_to_plant_usd_t"].to_numpy(float), 100.0 * proba
@@ -153,7 +153,7 @@ def write_surface(path: str | Path, country: str, resolution: str | float, *, gr
     country : str
         ISO3 code or name.
     resolution : str or float
-        ``1km``, ``250m``, ``0.01deg`` or a bare number of degrees (see :mod:`geoprospect.rasters.grid`).
+        ``1km``, ``250m``, ``0.01deg`` or a bare number of degrees (see :mod:`geoprospect.surfaces.grid`).
     grade : dict, optional
         Hypothetical deposit attributes (:func:`parse_grade`); adds band 2 ``score``.
     model : ScoringModel or path, optional
@@ -178,13 +178,13 @@ def write_surface(path: str | Path, country: str, resolution: str | float, *, gr
     import rasterio
     from rasterio.enums import Resampling
 
-    from geoprospect.output import atomic_path
+    from geoprospect.io.write import atomic_path
 
     if block % 16:
         raise RasterError(f"block size {block} must be a multiple of 16")
     grid = country_grid(country, resolution)
     if grade is not None and not hasattr(model, "pipeline"):
-        from geoprospect.model_cache import load_for_scoring
+        from geoprospect.model.cache import load_for_scoring
 
         model = load_for_scoring(model)
     if network is None:

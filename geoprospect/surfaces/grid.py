@@ -21,7 +21,7 @@ import numpy as np
 from geoprospect.errors import RasterError
 
 M_PER_DEG_LAT = math.pi * 6371008.8 / 180
-"""Metres per degree of latitude on the mean-radius sphere used by :mod:`geoprospect.geodesy`."""
+"""Metres per degree of latitude on the mean-radius sphere used by :mod:`geoprospect.core.geodesy`."""
 BLOCK = 512
 """Window (and GeoTIFF tile) side in cells."""
 
@@ -113,11 +113,11 @@ def country_grid(iso3: str, resolution: str | float) -> SurfaceGrid:
     Parameters
     ----------
     iso3 : str
-        Country (ISO3, or any name :func:`geoprospect.countries.to_iso3` understands).
+        Country (ISO3, or any name :func:`geoprospect.io.countries.to_iso3` understands).
     resolution : str or float
         See :func:`parse_resolution`.
     """
-    from geoprospect.countries import boundaries, to_iso3
+    from geoprospect.io.countries import boundaries, to_iso3
 
     code = to_iso3(iso3)
     world = boundaries()

@@ -1,4 +1,4 @@
-"""Geometry and location rules of layer validation (called by :func:`geoprospect.validate.validate`).
+"""Geometry and location rules of layer validation (called by :func:`geoprospect.io.validate.validate`).
 
 Empty and invalid geometries (repaired only where the repair keeps the kind of geometry),
 coordinates out of range, swapped lat/lon, and a named country that disagrees with where the
@@ -12,7 +12,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from geoprospect.problems import MAX_MESSAGES_PER_RULE, Problem, report
+from geoprospect.io.problems import MAX_MESSAGES_PER_RULE, Problem, report
 
 BORDER_TOLERANCE_DEG = 0.15
 """A point this close (degrees, about 16 km) to the outline of the country it names is accepted
@@ -83,7 +83,7 @@ def _safe_repair(original: np.ndarray, fixed: np.ndarray) -> np.ndarray:
 
 
 def check_country(out, file, problems, ident) -> None:
-    from geoprospect.countries import locate
+    from geoprospect.io.countries import locate
 
     pts = out.attrs.pop("_xy")
     x, y = pts[:, 0], pts[:, 1]
@@ -132,7 +132,7 @@ def _distance_to_country(x, y, given, mask) -> np.ndarray:
     """Planar distance (degrees) from each masked point to the outline of its named country."""
     import shapely
 
-    from geoprospect.countries import boundaries
+    from geoprospect.io.countries import boundaries
 
     world = boundaries()
     dist = np.full(len(x), np.inf)

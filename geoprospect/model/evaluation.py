@@ -15,8 +15,8 @@ import pandas as pd
 
 def _oof(features, y, splits, *, seed: int):
     from geoprospect.errors import ModelError
-    from geoprospect.mcda import fit_bounds, pillar_scores, weighted_score
-    from geoprospect.scoring import fit_scoring_model, matrix
+    from geoprospect.model.mcda import fit_bounds, pillar_scores, weighted_score
+    from geoprospect.model.predict import fit_scoring_model, matrix
 
     n = len(y)
     model_p = np.full(n, np.nan)

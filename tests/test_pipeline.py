@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geoprospect.ranking import OUTPUT_COLUMNS, rank, rank_layer
+from geoprospect.pipeline import OUTPUT_COLUMNS, rank, rank_layer
 
 
 @pytest.fixture(scope="module")
@@ -15,7 +15,7 @@ def ranked():
 
 
 def test_every_deposit_ranked_once_with_output_columns(ranked):
-    from geoprospect.bundled import row_count
+    from geoprospect.io.bundled import row_count
 
     assert len(ranked) == row_count("deposits.geojson")
     assert ranked["id"].is_unique
@@ -70,8 +70,8 @@ def test_weights_switch_to_transparent_view(ranked):
 
 
 def test_per_row_scores_do_not_depend_on_the_set(ranked):
-    from geoprospect.bundled import layer_path
-    from geoprospect.validate import load_layer
+    from geoprospect.io.bundled import layer_path
+    from geoprospect.io.validate import load_layer
 
     gdf, _ = load_layer(layer_path("deposits.geojson"))
     alone = rank(gdf.iloc[[0]], draws=0, routes=False)

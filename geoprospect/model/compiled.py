@@ -8,7 +8,7 @@ every tree over whole columns: one comparison and one ``where`` per split, about
 faster than scikit-learn's per-row traversal for trees this shallow, and bit for bit the same
 numbers (the same ``x <= threshold`` rule, the same summation order).
 
-Because it is only arrays, it is also what :mod:`geoprospect.model_cache` stores next to a
+Because it is only arrays, it is also what :mod:`geoprospect.model.cache` stores next to a
 verified ``.skops`` file, so batch scoring can start without importing scikit-learn or skops.
 """
 
@@ -126,7 +126,7 @@ def compile_trees(pipeline, pillars: list[str], pillar_names: list[str]) -> Comp
     ----------
     pipeline : sklearn.pipeline.Pipeline
         ``Pipeline([("classifier", CalibratedClassifierCV(HGB, method="sigmoid",
-        ensemble=False))])``, as :func:`geoprospect.model.build_estimator` makes it.
+        ensemble=False))])``, as :func:`geoprospect.model.estimator.build_estimator` makes it.
     pillars : list of str
         Pillar of each model feature.
     pillar_names : list of str

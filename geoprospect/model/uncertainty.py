@@ -19,8 +19,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from geoprospect.features._columns import numeric, text
-from geoprospect.reference import WGI_PCT
+from geoprospect.features.columns import numeric, text
+from geoprospect.io.reference import WGI_PCT
 
 GRADE_SIGMA = {
     "reserve": 0.05, "measured": 0.05, "measured+indicated": 0.08, "indicated": 0.10,
@@ -44,7 +44,7 @@ def monte_carlo(gdf, features: pd.DataFrame, model, *, draws: int = 200, seed: i
         The deposits (canonical columns), aligned with ``features``.
     features : pandas.DataFrame
         Their features (:func:`geoprospect.features.build_features`).
-    model : geoprospect.model.ScoringModel
+    model : geoprospect.model.estimator.ScoringModel
     draws : int
         Number of Monte Carlo draws (0 disables: NaN bands).
     seed : int
@@ -79,8 +79,8 @@ def monte_carlo(gdf, features: pd.DataFrame, model, *, draws: int = 200, seed: i
 
 
 def _score(sample: pd.DataFrame, model, weights) -> np.ndarray:
-    from geoprospect.mcda import pillar_scores, weighted_score
-    from geoprospect.scoring import matrix, probability
+    from geoprospect.model.mcda import pillar_scores, weighted_score
+    from geoprospect.model.predict import matrix, probability
 
     if weights:
         return weighted_score(pillar_scores(sample, model.mcda_lo, model.mcda_hi), weights).to_numpy()

@@ -14,7 +14,7 @@ rasterio = pytest.importorskip("rasterio")
 from affine import Affine  # noqa: E402
 
 from geoprospect.errors import RasterError  # noqa: E402
-from geoprospect.rasters.overlay import png_data_uri, surface_overlay  # noqa: E402
+from geoprospect.maps.raster_overlay import png_data_uri, surface_overlay  # noqa: E402
 
 
 def _decode(uri: str) -> np.ndarray:
@@ -94,7 +94,7 @@ def test_projected_surface_is_warped_to_lonlat(tmp_path):
 
 
 def test_overlay_of_a_real_surface_and_errors(tmp_path):
-    from geoprospect.rasters.surface import write_surface
+    from geoprospect.surfaces.write import write_surface
     from geoprospect.routes.network import RouteNetwork
 
     path = write_surface(tmp_path / "m.tif", "MWI", "0.25", network=RouteNetwork.bundled())

@@ -1,17 +1,17 @@
 """Load a model for scoring without re-importing scikit-learn: compiled once, cached by hash.
 
-The first time a ``.skops`` file is scored, :func:`geoprospect.model.load_model` checks its
+The first time a ``.skops`` file is scored, :func:`geoprospect.model.estimator.load_model` checks its
 types and loads it (importing scikit-learn and skops takes about 3 s); its trees and
-calibration are compiled to arrays (:mod:`geoprospect.compiled`) and stored as
-``models/<sha256 of the file>-v<FORMAT>.npz`` in :func:`geoprospect.cache.cache_dir`. Next time
+calibration are compiled to arrays (:mod:`geoprospect.model.compiled`) and stored as
+``models/<sha256 of the file>-v<FORMAT>.npz`` in :func:`geoprospect.core.cache.cache_dir`. Next time
 the same file (same hash) is loaded from those arrays in milliseconds. The cache holds only
 numbers and text read with ``allow_pickle=False``: it can never run code, and a changed model
 file has a new hash, so a stale entry is never used. A file that fails skops' checks is never
 compiled, so it never reaches the cache.
 
-The result is a :class:`~geoprospect.model.ScoringModel` whose ``pipeline`` is None: it scores,
+The result is a :class:`~geoprospect.model.estimator.ScoringModel` whose ``pipeline`` is None: it scores,
 ranks and draws uncertainty bands exactly like the full model; training and evaluation load the
-full model with :func:`~geoprospect.model.load_model`.
+full model with :func:`~geoprospect.model.estimator.load_model`.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from geoprospect.errors import ModelError
-from geoprospect.model import ScoringModel, default_model_path, load_model, warn_versions
+from geoprospect.model.estimator import ScoringModel, default_model_path, load_model, warn_versions
 
 log = logging.getLogger(__name__)
 FORMAT = 1
@@ -47,7 +47,7 @@ def load_for_scoring(path: str | Path | None = None) -> ScoringModel:
     Raises
     ------
     ModelError
-        As :func:`geoprospect.model.load_model`.
+        As :func:`geoprospect.model.estimator.load_model`.
     """
     path = default_model_path() if path is None else Path(path)
     if not path.is_file() or path.suffix.lower() in (".pkl", ".pickle"):
@@ -63,11 +63,11 @@ def load_for_scoring(path: str | Path | None = None) -> ScoringModel:
         except (OSError, ValueError, KeyError, ModelError) as exc:  # unreadable: rebuild it
             log.warning("ignoring unreadable compiled model %s (%s)", target, exc)
     model = load_model(path)
-    from geoprospect.scoring import compiled_trees
+    from geoprospect.model.predict import compiled_trees
 
     trees = compiled_trees(model)
     if trees is not None:
-        from geoprospect.cache import write_npz
+        from geoprospect.core.cache import write_npz
 
         write_npz(target, **_to_arrays(model, trees))
     return model
@@ -75,7 +75,7 @@ def load_for_scoring(path: str | Path | None = None) -> ScoringModel:
 
 def cached_path(digest: str) -> Path:
     """Cache file of the model whose file has SHA-256 ``digest``."""
-    from geoprospect.cache import cache_dir
+    from geoprospect.core.cache import cache_dir
 
     return cache_dir() / "models" / f"{digest}-v{FORMAT}.npz"
 
@@ -92,7 +92,7 @@ def _to_arrays(model: ScoringModel, trees) -> dict[str, np.ndarray]:
 
 
 def _from_arrays(z, digest: str) -> ScoringModel:
-    from geoprospect.compiled import CompiledTrees
+    from geoprospect.model.compiled import CompiledTrees
 
     if str(z["sha256"]) != digest:
         raise ModelError("compiled model belongs to another file")

@@ -133,7 +133,7 @@ def boundaries():
     """Return the bundled admin-0 outlines as a GeoDataFrame (EPSG:4326, columns iso3, name)."""
     import geopandas as gpd
 
-    from geoprospect.bundled import layer_path
+    from geoprospect.io.bundled import layer_path
 
     g = gpd.read_file(layer_path("countries.geojson"))
     return g[g["iso3"].notna()].reset_index(drop=True)
@@ -207,12 +207,12 @@ def _grid() -> tuple[np.ndarray, np.ndarray]:
     """0.1° grid: country index + 1 for cells wholly inside one outline, 0 elsewhere.
 
     Rasterising the outlines takes about 0.5 s, so the grid is kept in the cache folder
-    (:mod:`geoprospect.cache`) under the hash of the outlines file and the resolution.
+    (:mod:`geoprospect.core.cache`) under the hash of the outlines file and the resolution.
     """
     import hashlib
 
-    from geoprospect.bundled import layer_path
-    from geoprospect.cache import cache_dir, write_npz
+    from geoprospect.io.bundled import layer_path
+    from geoprospect.core.cache import cache_dir, write_npz
 
     codes = boundaries()["iso3"].to_numpy(dtype=object)
     digest = hashlib.sha256(layer_path("countries.geojson").read_bytes()).hexdigest()[:20]

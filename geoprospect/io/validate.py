@@ -14,13 +14,13 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from geoprospect.geochecks import BORDER_TOLERANCE_DEG, check_country, check_geometry
-from geoprospect.problems import MAX_MESSAGES_PER_RULE, Problem, report, row_identity
+from geoprospect.io.geochecks import BORDER_TOLERANCE_DEG, check_country, check_geometry
+from geoprospect.io.problems import MAX_MESSAGES_PER_RULE, Problem, report, row_identity
 
 __all__ = ["BORDER_TOLERANCE_DEG", "MAX_MESSAGES_PER_RULE", "errors_in", "load_layer", "normalise",
            "validate"]
-from geoprospect.schema import COLUMNS_BY_NAME, DEPOSIT_COLUMNS, canonical_name
-from geoprospect.textops import by_distinct, strip_or_none
+from geoprospect.io.schema import COLUMNS_BY_NAME, DEPOSIT_COLUMNS, canonical_name
+from geoprospect.core.text import by_distinct, strip_or_none
 
 _STAGE_ALIASES = {
     "producing": "production", "operating": "production", "operation": "production",
@@ -43,7 +43,7 @@ def normalise(gdf, *, file: str | None = None):
     Parameters
     ----------
     gdf : geopandas.GeoDataFrame
-        As returned by :func:`geoprospect.io.read_layer`.
+        As returned by :func:`geoprospect.io.read.read_layer`.
     file : str, optional
         File name used in messages (defaults to ``gdf.attrs["source"]``).
 
@@ -105,7 +105,7 @@ def normalise(gdf, *, file: str | None = None):
     if "id" in out.columns and not pd.api.types.is_string_dtype(out["id"]):
         out["id"] = out["id"].astype("object").where(out["id"].notna(), None)
     if "country" in out.columns:
-        from geoprospect.countries import normalise_countries
+        from geoprospect.io.countries import normalise_countries
 
         iso3, unknown = normalise_countries(out["country"])
         for r in out.index[unknown.to_numpy()][:MAX_MESSAGES_PER_RULE]:
@@ -266,7 +266,7 @@ def load_layer(path, *, layer=None, crs=None, encoding=None, strict: bool = Fals
     path : str or Path
         Any supported vector or table file.
     layer, crs, encoding : optional
-        See :func:`geoprospect.io.read_layer`.
+        See :func:`geoprospect.io.read.read_layer`.
     strict : bool
         Raise :class:`~geoprospect.errors.ValidationFailed` when any error is found.
 
@@ -275,7 +275,7 @@ def load_layer(path, *, layer=None, crs=None, encoding=None, strict: bool = Fals
     (geopandas.GeoDataFrame, list of Problem)
     """
     from geoprospect.errors import ValidationFailed
-    from geoprospect.io import read_layer
+    from geoprospect.io.read import read_layer
 
     raw = read_layer(path, layer=layer, crs=crs, encoding=encoding)
     gdf, problems = validate(normalise(raw))

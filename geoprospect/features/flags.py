@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from geoprospect.features._columns import iso3_codes, text
+from geoprospect.features.columns import iso3_codes, text
 
 FLAG_RULES = {
     "unlicensed": r"unlicen[cs]ed|illegal|without (?:a )?licen[cs]e|informal mining",

@@ -57,7 +57,7 @@ def rank(
     draws, seed, top_k
         Monte Carlo settings for ``score_p10``/``score_p90``/``p_top10``.
     exclude_flagged : bool
-        Leave out deposits with a blocking flag (see :mod:`geoprospect.flags`).
+        Leave out deposits with a blocking flag (see :mod:`geoprospect.features.flags`).
     investor : {"state", "foreign"}
         Who invests; decides whether a home-country state reservation is a blocker.
     network : RouteNetwork, optional
@@ -78,12 +78,12 @@ def rank(
     import geopandas as gpd
 
     from geoprospect.features import build_features
-    from geoprospect.flags import investability_flags, is_blocked
-    from geoprospect.mcda import pillar_scores, weight_sensitivity, weighted_score
-    from geoprospect.model import ScoringModel
-    from geoprospect.model_cache import load_for_scoring
-    from geoprospect.scoring import score
-    from geoprospect.uncertainty import monte_carlo
+    from geoprospect.features.flags import investability_flags, is_blocked
+    from geoprospect.model.mcda import pillar_scores, weight_sensitivity, weighted_score
+    from geoprospect.model.estimator import ScoringModel
+    from geoprospect.model.cache import load_for_scoring
+    from geoprospect.model.predict import score
+    from geoprospect.model.uncertainty import monte_carlo
 
     if not isinstance(model, ScoringModel):
         model = load_for_scoring(model)
@@ -145,8 +145,8 @@ def rank_layer(path=None, *, layer=None, crs=None, encoding=None, strict: bool =
     Raises :class:`~geoprospect.errors.ValidationFailed` on validation errors when ``strict``.
     Other keyword arguments go to :func:`rank`.
     """
-    from geoprospect.bundled import layer_path
-    from geoprospect.validate import load_layer
+    from geoprospect.io.bundled import layer_path
+    from geoprospect.io.validate import load_layer
 
     source = path if path is not None else layer_path("deposits.geojson")
     gdf, problems = load_layer(source, layer=layer, crs=crs, encoding=encoding, strict=strict)

@@ -6,7 +6,7 @@ The estimator is a scikit-learn ``Pipeline`` holding one
 * ``monotonic_cst`` from :data:`geoprospect.features.FEATURES` — a higher grade never lowers the
   score, a worse governance indicator never raises it;
 * ``interaction_cst`` = the three pillars, so every tree uses features of one pillar only and the
-  raw score is an exact sum grade + logistics + risk (see :mod:`geoprospect.scoring`);
+  raw score is an exact sum grade + logistics + risk (see :mod:`geoprospect.model.predict`);
 * missing values are handled natively (no imputation, nothing invented);
 * sigmoid calibration, fitted on out-of-fold decision values, keeps the order (monotone).
 
@@ -67,10 +67,10 @@ class ScoringModel:
     pillar_lo, pillar_hi : numpy.ndarray
         Per pillar, the lowest and highest model contribution (logit) in the training set.
     mcda_lo, mcda_hi : numpy.ndarray
-        Frozen normalisation bounds of the transparent pillar indicators (:mod:`geoprospect.mcda`).
+        Frozen normalisation bounds of the transparent pillar indicators (:mod:`geoprospect.model.mcda`).
     quantiles : numpy.ndarray
         Per feature, 21 quantiles (0, 5, ..., 100 %) of the training values, for the Monte Carlo
-        draws of missing inputs (:mod:`geoprospect.uncertainty`).
+        draws of missing inputs (:mod:`geoprospect.model.uncertainty`).
     metadata : dict
         Versions, training-data hash, label definition, metrics summary.
     """
@@ -86,7 +86,7 @@ class ScoringModel:
     quantiles: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
     metadata: dict = field(default_factory=dict)
     compiled: object = field(default=None, repr=False, compare=False)
-    """:class:`~geoprospect.compiled.CompiledTrees` once built (False: cannot be compiled)."""
+    """:class:`~geoprospect.model.compiled.CompiledTrees` once built (False: cannot be compiled)."""
 
     @property
     def sha256(self) -> str:
@@ -145,7 +145,7 @@ def save_model(model: ScoringModel, path: str | Path, *, overwrite: bool = False
     """Save a model with skops, atomically; returns the path."""
     import skops.io as sio
 
-    from geoprospect.output import atomic_path
+    from geoprospect.io.write import atomic_path
 
     payload = {
         "pipeline": model.pipeline,
@@ -220,7 +220,7 @@ def load_model(path: str | Path | None = None) -> ScoringModel:
 
 def default_model_path() -> Path:
     """The bundled default model file."""
-    from geoprospect.bundled import models_dir
+    from geoprospect.io.bundled import models_dir
 
     return models_dir() / DEFAULT_MODEL
 

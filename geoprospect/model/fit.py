@@ -1,7 +1,7 @@
 """Train a scoring model on a labelled layer, validate it, and write the model with its card.
 
 ``geoprospect train layers/projects.geojson -o models/default.skops`` rebuilds the bundled
-default (label: :func:`geoprospect.labels.outcome_label`). With ``--label COLUMN`` a user's own
+default (label: :func:`geoprospect.model.labels.outcome_label`). With ``--label COLUMN`` a user's own
 0/1 (or yes/no, true/false) column is the label; empty cells are censored.
 """
 
@@ -57,11 +57,11 @@ def train(gdf, *, label: str = "outcome", seed: int = 0, n_boot: int = 2000, as_
     (ScoringModel, dict)
         The model fitted on all labelled rows, and the validation report.
     """
-    from geoprospect.evaluation import cross_validate
+    from geoprospect.model.evaluation import cross_validate
     from geoprospect.features import FEATURE_NAMES, build_features
-    from geoprospect.labels import outcome_label
-    from geoprospect.model import training_hash
-    from geoprospect.scoring import fit_scoring_model
+    from geoprospect.model.labels import outcome_label
+    from geoprospect.model.estimator import training_hash
+    from geoprospect.model.predict import fit_scoring_model
 
     y = outcome_label(gdf, as_of=as_of) if label == "outcome" else label_column(gdf, label)
     features = build_features(gdf, network=network)
@@ -92,8 +92,8 @@ def write_report(model, report: dict, out: Path, *, stability=None) -> tuple[Pat
     """Write ``<name>.md`` (model card) and ``<name>.metrics.json`` beside the model file."""
     import json
 
-    from geoprospect.modelcard import model_card
-    from geoprospect.output import atomic_path
+    from geoprospect.model.card import model_card
+    from geoprospect.io.write import atomic_path
 
     out = Path(out)
     metrics_path = out.with_suffix(".metrics.json")
@@ -110,7 +110,7 @@ def write_report(model, report: dict, out: Path, *, stability=None) -> tuple[Pat
 def deposit_stability(model, deposits, *, network=None):
     """Rank stability of a deposit set across pillar weightings, for the model card chart."""
     from geoprospect.features import build_features
-    from geoprospect.mcda import pillar_scores, weight_sensitivity
+    from geoprospect.model.mcda import pillar_scores, weight_sensitivity
 
     features = build_features(deposits, network=network)
     pillars = pillar_scores(features, model.mcda_lo, model.mcda_hi)

@@ -22,7 +22,7 @@ RESTRICTIVE_EVENTS = ("export_ban", "export_restriction", "licence_freeze", "arm
                       "sanctions")
 """Policy/security event types that count against a jurisdiction when in force. A state
 reservation is not counted here: whether it bars an investor depends on who invests, which the
-flags handle (:mod:`geoprospect.flags`)."""
+flags handle (:mod:`geoprospect.features.flags`)."""
 
 _PRICE_KEYS = {
     "ndpr": r"^\s*ndpr\b",
@@ -82,7 +82,7 @@ def price_deck(path: str | Path | None = None) -> PriceDeck:
 
 @cache
 def _bundled_deck() -> PriceDeck:
-    from geoprospect.bundled import layer_path
+    from geoprospect.io.bundled import layer_path
 
     p = layer_path("prices.csv")
     return _deck(read_table(p, ("product", "price_usd_per_kg", "period")), p.name)
@@ -117,7 +117,7 @@ def country_risk_table(path: str | None = None) -> pd.DataFrame:
     national figure, often missing), ``restrictive_events`` (count of in-force restrictive policy
     or security events at national level) and ``events`` (their ids).
     """
-    from geoprospect.bundled import layer_path
+    from geoprospect.io.bundled import layer_path
 
     p = Path(path) if path else layer_path("country_risk.csv")
     long = read_table(p, ("iso3", "indicator", "value", "year"))
@@ -142,7 +142,7 @@ def country_risk_table(path: str | None = None) -> pd.DataFrame:
 @cache
 def policy_events(path: str | None = None) -> pd.DataFrame:
     """The dated policy and security events table (``layers/policy_events.csv``)."""
-    from geoprospect.bundled import layer_path
+    from geoprospect.io.bundled import layer_path
 
     p = Path(path) if path else layer_path("policy_events.csv")
     return read_table(p, ("id", "iso3", "admin1", "event_type", "in_force"))

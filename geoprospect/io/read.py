@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from geoprospect.errors import CRSError, LayerError
-from geoprospect.problems import Problem
+from geoprospect.io.problems import Problem
 
 LAT_NAMES = ("lat", "latitude", "y", "lat_dd", "latitude_dd", "lat_wgs84", "decimallatitude")
 LON_NAMES = (
