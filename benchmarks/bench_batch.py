@@ -44,12 +44,12 @@ def _model(workdir: Path, given: Path | None) -> Path:
     """``--model``, else a model fitted on the bundled projects layer with the current features."""
     if given is not None:
         return given
-    from geoprospect.io.bundled import layer_path
     from geoprospect.features import build_features
-    from geoprospect.model.labels import outcome_label
-    from geoprospect.model.estimator import save_model
-    from geoprospect.model.predict import fit_scoring_model
+    from geoprospect.io.bundled import layer_path
     from geoprospect.io.validate import load_layer
+    from geoprospect.model.estimator import save_model
+    from geoprospect.model.labels import outcome_label
+    from geoprospect.model.predict import fit_scoring_model
 
     gdf, _ = load_layer(layer_path("projects.geojson"))
     y = outcome_label(gdf)
@@ -113,8 +113,8 @@ def floor(out: Path, model_path: Path) -> dict:
 
     from geoprospect.core.geodesy import SphereIndex
     from geoprospect.model.estimator import load_model
-    from geoprospect.routes import RouteNetwork
     from geoprospect.model.predict import matrix
+    from geoprospect.routes import RouteNetwork
 
     model = load_model(model_path)
     net = RouteNetwork.bundled()
@@ -138,10 +138,10 @@ def naive(src: Path, model_path: Path, sample: int) -> dict:
     import geopandas as gpd
 
     from geoprospect.features import build_features
-    from geoprospect.model.estimator import load_model
-    from geoprospect.routes import RouteNetwork
-    from geoprospect.model.predict import score
     from geoprospect.io.validate import normalise, validate
+    from geoprospect.model.estimator import load_model
+    from geoprospect.model.predict import score_features as score
+    from geoprospect.routes import RouteNetwork
 
     model = load_model(model_path)
     net = RouteNetwork.bundled()

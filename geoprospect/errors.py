@@ -10,7 +10,20 @@ from __future__ import annotations
 
 
 class GeoprospectError(Exception):
-    """Base class of every expected geoprospect failure."""
+    """Base class of every expected geoprospect failure.
+
+    Parameters
+    ----------
+    *args
+        The message (one line).
+    option : str, optional
+        The parameter the error concerns (``"weights"``, ``"raster"``); the library never
+        names a CLI flag, the CLI adds the hint (``--weights: ...``).
+    """
+
+    def __init__(self, *args: object, option: str | None = None) -> None:
+        super().__init__(*args)
+        self.option = option
 
 
 class LayerError(GeoprospectError, ValueError):
@@ -40,8 +53,9 @@ class RasterError(GeoprospectError, ValueError):
 class ValidationFailed(LayerError):
     """A layer has validation errors; ``problems`` holds every one of them."""
 
-    def __init__(self, message: str, problems: list | None = None) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, problems: list | None = None, *,
+                 option: str | None = None) -> None:
+        super().__init__(message, option=option)
         self.problems = problems or []
 
 

@@ -111,7 +111,7 @@ def test_validate_read_options(write_csv, deposits_gdf, write_layer):
     gpkg = write_layer(deposits_gdf, "two.gpkg", layer="a")
     write_layer(deposits_gdf, "two.gpkg", layer="b")
     r = run("validate", gpkg)
-    assert r.exit_code == 2 and "choose one with --layer" in r.stderr
+    assert r.exit_code == 2 and "--layer: two.gpkg: holds 2 layers (a, b); choose one" in r.stderr
     assert run("validate", "--layer", "b", gpkg).exit_code == 0
 
 
@@ -170,7 +170,7 @@ def test_python_warnings_become_one_line(deposits_gdf, write_layer, caplog):
     with caplog.at_level("WARNING", logger="geoprospect"):
         r = run("validate", "--crs", "EPSG:4326", wrong)
     assert r.exit_code == 0
-    assert "w.gpkg: file says EPSG:3857, using --crs EPSG:4326 instead" in caplog.messages
+    assert "w.gpkg: file says EPSG:3857, using the given CRS EPSG:4326 instead" in caplog.messages
     assert "warnings.warn" not in r.stderr
 
 
@@ -179,7 +179,7 @@ def test_warning_line_in_a_real_process(deposits_gdf, write_layer):
     code = f"from geoprospect.cli import main; main(['validate', '--crs', 'EPSG:4326', {str(wrong)!r}])"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
-    assert out.stderr.strip() == "WARNING: w.gpkg: file says EPSG:3857, using --crs EPSG:4326 instead"
+    assert out.stderr.strip() == "WARNING: w.gpkg: file says EPSG:3857, using the given CRS EPSG:4326 instead"
 
 
 def test_layers_text_and_json():

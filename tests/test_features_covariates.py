@@ -184,7 +184,7 @@ def test_raster_option_in_a_click_command(tmp_path):
     import click
     from click.testing import CliRunner
 
-    from geoprospect.features.covariates import raster_option
+    from geoprospect.cli.options import raster_option
 
     @click.command()
     @raster_option

@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from geoprospect.core.geodesy import EARTH_RADIUS_KM, SphereIndex, haversine_km, nearest_k, path_length_km, to_xyz
+from geoprospect.core.geodesy import (
+    EARTH_RADIUS_KM,
+    SphereIndex,
+    haversine_km,
+    nearest_k,
+    path_length_km,
+    to_xyz,
+)
 
 
 def test_one_degree_of_equator():

@@ -81,7 +81,7 @@ def test_geoparquet_and_plain_parquet(deposits_gdf, tmp_path):
 def test_gpkg_with_two_layers_needs_layer(deposits_gdf, write_layer):
     path = write_layer(deposits_gdf, "two.gpkg", layer="deposits")
     write_layer(deposits_gdf.iloc[:2], "two.gpkg", layer="other", append=False)
-    with pytest.raises(LayerError, match=r"two\.gpkg: holds 2 layers \(deposits, other\).*--layer"):
+    with pytest.raises(LayerError, match=r"two\.gpkg: holds 2 layers \(deposits, other\); choose one"):
         read_layer(path)
     assert len(read_layer(path, layer="other")) == 2
     assert len(read_layer(path, layer="deposits")) == 5
@@ -109,7 +109,7 @@ def test_csv_with_crs_option(write_csv):
     from pyproj import Transformer
 
     path = write_csv("utm.csv", "name,x,y\nA,500000,8450000\nB,612345,8300000\n")
-    with pytest.raises(CRSError, match=r"utm\.csv: no CRS.*not longitude/latitude.*--crs"):
+    with pytest.raises(CRSError, match=r"utm\.csv: no CRS.*not longitude/latitude.*say which CRS"):
         read_layer(path)
     got = read_layer(path, crs="EPSG:32736")
     lon, lat = Transformer.from_crs(32736, 4326, always_xy=True).transform([500000, 612345],
@@ -122,7 +122,7 @@ def test_csv_with_crs_option(write_csv):
 def test_crs_option_overrides_file_crs_with_warning(deposits_gdf, write_layer):
     wrong = deposits_gdf.set_crs("EPSG:3857", allow_override=True)
     path = write_layer(wrong, "wrong.gpkg")
-    with pytest.warns(UserWarning, match="using --crs EPSG:4326"):
+    with pytest.warns(UserWarning, match="using the given CRS EPSG:4326"):
         gdf = read_layer(path, crs="EPSG:4326")
     np.testing.assert_allclose(_xy(gdf), _xy(deposits_gdf))
 
@@ -205,7 +205,7 @@ def test_latin1_geojson_and_encoding_option(write_csv):
     raw = ('{"type":"FeatureCollection","features":[{"type":"Feature","properties":'
            '{"name":"Caf\xe9"},"geometry":{"type":"Point","coordinates":[33.7,-13.9]}}]}')
     path = write_csv("l1.geojson", raw.encode("latin-1"))
-    with pytest.raises(LayerError, match=r"l1\.geojson: text is not valid UTF-8.*--encoding"):
+    with pytest.raises(LayerError, match=r"l1\.geojson: text is not valid UTF-8.*give its encoding"):
         read_layer(path)
     assert read_layer(path, encoding="latin-1")["name"].iloc[0] == "Café"
 

@@ -94,8 +94,8 @@ def test_projected_surface_is_warped_to_lonlat(tmp_path):
 
 
 def test_overlay_of_a_real_surface_and_errors(tmp_path):
-    from geoprospect.surfaces.write import write_surface
     from geoprospect.routes.network import RouteNetwork
+    from geoprospect.surfaces.write import write_surface
 
     path = write_surface(tmp_path / "m.tif", "MWI", "0.25", network=RouteNetwork.bundled())
     uri, bounds, legend = surface_overlay(path)

@@ -11,21 +11,21 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from geoprospect.model import predict as scoring
 from geoprospect.errors import ModelError
 from geoprospect.features import FEATURE_NAMES
 from geoprospect.features.grade import grade_features
-from geoprospect.model.estimator import load_model, save_model
 from geoprospect.io.reference import WGI_PCT
+from geoprospect.model import predict as scoring
+from geoprospect.model.estimator import load_model, save_model
 from geoprospect.model.predict import (
     contributions,
     contributions_by_swapping,
     encode_missing,
     fit_scoring_model,
     matrix,
-    score,
     score_terms,
 )
+from geoprospect.model.predict import score_features as score
 from tests.model_fixtures import features_without_routes, synthetic_deposits, synthetic_labels
 
 

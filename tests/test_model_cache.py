@@ -11,9 +11,10 @@ import pandas as pd
 import pytest
 
 from geoprospect.errors import ModelError
-from geoprospect.model.estimator import save_model
 from geoprospect.model.cache import cached_path, load_for_scoring
-from geoprospect.model.predict import fit_scoring_model, score
+from geoprospect.model.estimator import save_model
+from geoprospect.model.predict import fit_scoring_model
+from geoprospect.model.predict import score_features as score
 from tests.model_fixtures import features_without_routes, synthetic_deposits, synthetic_labels
 
 

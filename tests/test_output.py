@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 import shapely
 
-from geoprospect.io import write as output
 from geoprospect.errors import OutputError
+from geoprospect.io import write as output
 from geoprospect.io.read import read_layer
 from geoprospect.io.write import FORMATS, atomic_path, output_format, write_table
 
@@ -113,7 +113,7 @@ def test_metadata_inside_gpkg_and_parquet(deposits_gdf, tmp_path):
 def test_refuses_to_overwrite(deposits_gdf, tmp_path):
     target = tmp_path / "out.csv"
     target.write_text("keep me")
-    with pytest.raises(OutputError, match="exists; pass --overwrite"):
+    with pytest.raises(OutputError, match="exists; allow overwriting"):
         write_table(deposits_gdf, target)
     assert target.read_text() == "keep me"
     write_table(deposits_gdf, target, overwrite=True)

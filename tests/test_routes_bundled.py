@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geoprospect.io.bundled import layer_path
 from geoprospect.core.geodesy import haversine_km
+from geoprospect.io.bundled import layer_path
 from geoprospect.routes import RouteNetwork, build_routes, site_logistics
 
 

@@ -86,8 +86,9 @@ def test_parse_resolution():
     assert parse_resolution("0.01") == (0.01, "deg")
     assert parse_resolution(0.5) == (0.5, "deg")
     for bad in ("", "1 mile", "-1km", "0", "km"):
-        with pytest.raises(RasterError, match="--resolution"):
+        with pytest.raises(RasterError, match=r"expected e.g. 1km|must be positive") as err:
             parse_resolution(bad)
+        assert err.value.option == "resolution"
 
 
 def test_grid_in_degrees_is_snapped_and_covers_the_country():
@@ -159,7 +160,7 @@ def test_score_band_matches_scoring_one_site(net, model, elev_raster):
 
     from geoprospect.features import build_features
     from geoprospect.features.covariates import sample_rasters
-    from geoprospect.model.predict import score
+    from geoprospect.model.predict import score_features as score
 
     g = country_grid("MWI", "0.25")
     out = compute_surface(g, network=net, model=model, grade=GRADE, rasters={"elev": elev_raster}, block=16)
@@ -188,8 +189,9 @@ def test_no_compatible_plant_is_nodata_in_the_cost_band_only(net, model, elev_ra
 
 def test_score_needs_the_models_raster_covariate(net, model):
     g = country_grid("MWI", "0.5")
-    with pytest.raises(ModelError, match="--raster"):
+    with pytest.raises(ModelError, match=r"needs feature.*elev") as err:
         compute_surface(g, network=net, model=model, grade=GRADE)
+    assert err.value.option == "raster"
 
 
 # ------------------------------------------------------------------ GeoTIFF

@@ -74,9 +74,9 @@ class ReadOptions:
 
 def kind_of(path: Path) -> str:
     """``parquet``, ``csv``, ``sheet`` or ``ogr``."""
-    from geoprospect.io.read import DELIMITED, PARQUET, SPREADSHEET, _extension
+    from geoprospect.io.read import DELIMITED, PARQUET, SPREADSHEET, layer_extension
 
-    ext = _extension(path)
+    ext = layer_extension(path)
     if ext in PARQUET:
         return "parquet"
     if ext in DELIMITED:
@@ -166,10 +166,10 @@ def _from_columns(frame: pd.DataFrame, path: Path, start: int, project: Projecto
     """A chunk of a table with coordinate (or WKT) columns; the table's columns are all kept."""
     import pyarrow as pa
 
-    from geoprospect.io.read import _geometry_from_columns
+    from geoprospect.io.read import geometry_from_columns
 
     problems: list[Problem] = []
-    gdf = _geometry_from_columns(frame, path, problems)
+    gdf = geometry_from_columns(frame, path, problems)
     geoms = project(gdf.geometry.to_numpy())
     if raw is None:  # text tables: every column is text, whatever a chunk happens to hold
         schema = pa.schema([(str(c), pa.string()) for c in frame.columns])
@@ -236,7 +236,7 @@ def _parquet_range(pf, first: int, last: int, chunk_size: int):
 
 
 def _csv_chunks(path, chunk_size, opts):
-    from geoprospect.io.read import _sniff_delimiter
+    from geoprospect.io.read import sniff_delimiter
 
     enc = opts.encoding or "utf-8-sig"
     try:
@@ -245,11 +245,11 @@ def _csv_chunks(path, chunk_size, opts):
     except LookupError as exc:
         raise LayerError(f"{path.name}: unknown encoding {enc!r}") from exc
     except UnicodeDecodeError as exc:
-        raise LayerError(f"{path.name}: text is not valid {enc}; re-save the file as UTF-8 or pass "
-                         "--encoding (e.g. --encoding latin-1)") from exc
+        raise LayerError(f"{path.name}: text is not valid {enc}; re-save the file as UTF-8 or give "
+                         "its encoding (e.g. latin-1)", option="encoding") from exc
     if not head.strip():
         raise LayerError(f"{path.name}: file is empty")
-    sep = "\t" if path.suffix.lower() in {".tsv", ".tab"} else _sniff_delimiter(head)
+    sep = "\t" if path.suffix.lower() in {".tsv", ".tab"} else sniff_delimiter(head)
     project = Projector(path, None, opts.crs)
     start = 1
     try:
@@ -263,8 +263,8 @@ def _csv_chunks(path, chunk_size, opts):
     except pd.errors.ParserError as exc:
         raise LayerError(f"{path.name}: malformed table ({_short(exc)})") from exc
     except UnicodeDecodeError as exc:
-        raise LayerError(f"{path.name}: text is not valid {enc}; re-save the file as UTF-8 or pass "
-                         "--encoding (e.g. --encoding latin-1)") from exc
+        raise LayerError(f"{path.name}: text is not valid {enc}; re-save the file as UTF-8 or give "
+                         "its encoding (e.g. latin-1)", option="encoding") from exc
 
 
 def _sheet_chunks(path, chunk_size, opts):
@@ -294,7 +294,7 @@ def _ogr_chunks(path, chunk_size, opts):
     names = [str(n) for n in layers[:, 0]] if len(layers) else []
     if opts.layer is None and len(names) > 1:
         raise LayerError(f"{path.name}: holds {len(names)} layers ({', '.join(names)}); "
-                         "choose one with --layer")
+                         "choose one", option="layer")
     if opts.layer is not None and opts.layer not in names:
         raise LayerError(f"{path.name}: no layer {opts.layer!r}; layers are {', '.join(names)}")
     kwargs: dict = {"batch_size": chunk_size, "use_pyarrow": True}

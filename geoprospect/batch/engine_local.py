@@ -36,6 +36,7 @@ from geoprospect.batch.pipeline import (
 from geoprospect.batch.sinks import Sink, unify
 from geoprospect.batch.summary import Summary
 from geoprospect.errors import LayerError, ValidationFailed
+from geoprospect.pipeline import ScoredRows, whole_set
 
 SOURCE_COLUMNS = ("source_file", "source_row")
 """Added to a merged output of several inputs: where each row came from."""
@@ -83,7 +84,8 @@ def plan(inputs: list[Path], output: Path | None, out_dir: Path | None, fmt: str
     from geoprospect.errors import OutputError
 
     if (output is None) == (out_dir is None):
-        raise OutputError("give either -o/--output FILE or --out-dir DIR")
+        raise OutputError("give either an output file or an output folder, not both or neither",
+                          option="output")
     if output is not None:
         return [Job(list(inputs), Path(output))]
     out_dir = Path(out_dir)
@@ -265,17 +267,22 @@ def _whole_set(gathered: _Gathered, ctx: Context, whole: WholeSet):
 
     schema = pa.schema(unify([t.schema for t in gathered.tables]))
     table = pa.concat_tables([conform(t, schema) for t in gathered.tables])
-    scores = pd.Series(table.column("score").to_numpy(zero_copy_only=False))
-    if whole.rank:
-        rank = scores.rank(ascending=False, method="min").to_numpy(dtype=np.int64)
-        table = table.append_column("rank", pa.array(rank, type=pa.int64()))
-    if whole.draws > 0:
-        from geoprospect.model.uncertainty import monte_carlo
-
-        inputs = pd.concat(gathered.inputs, ignore_index=True)
+    inputs = pd.concat(gathered.inputs, ignore_index=True) if whole.draws > 0 else None
+    features = None
+    if inputs is not None:
         features = inputs[[c for c in inputs.columns if c.startswith("f:")]]
         features.columns = [c[2:] for c in features.columns]
-        bands = monte_carlo(inputs, features, ctx.model, draws=whole.draws, seed=whole.seed, top_k=10)
+    scores = pd.DataFrame({"score": table.column("score").to_numpy(zero_copy_only=False)})
+    frame = inputs if inputs is not None else scores
+    weights = dict(ctx.settings.weights) if ctx.settings.weights else None
+    added = whole_set(frame, ScoredRows(scores, features), model=ctx.model, weights=weights,
+                      draws=whole.draws if whole.draws > 0 else None, seed=whole.seed,
+                      ranks=whole.rank, sensitivity=False)
+    if whole.rank:
+        table = table.append_column("rank", pa.array(added["rank"].to_numpy(dtype=np.int64),
+                                                     type=pa.int64()))
+    if whole.draws > 0:
         for col in ("score_p10", "score_p90", "p_top10"):
-            table = table.append_column(col, pa.array(bands[col].to_numpy(dtype=float), type=pa.float64()))
+            table = table.append_column(col, pa.array(added[col].to_numpy(dtype=float),
+                                                      type=pa.float64()))
     return table

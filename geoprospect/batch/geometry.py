@@ -35,13 +35,13 @@ class Projector:
         if self._lonlat:
             return geoms
 
-        from geoprospect.io.read import _to_wgs84
+        from geoprospect.io.read import to_wgs84
 
         gdf = gpd.GeoDataFrame(geometry=gpd.GeoSeries(geoms), crs=self.file_crs)
         with warnings.catch_warnings():
             if self._warned:
                 warnings.simplefilter("ignore", UserWarning)
-            out = _to_wgs84(gdf, self.path, self.user_crs)
+            out = to_wgs84(gdf, self.path, self.user_crs)
         self._warned = True
         return out.geometry.to_numpy()
 

@@ -27,9 +27,9 @@ GLOB_CHARS = set("*?[")
 
 def supported_extension(path: Path) -> str | None:
     """The format-deciding extension of ``path`` if geoprospect can read it, else None."""
-    from geoprospect.io.read import SUPPORTED, _extension
+    from geoprospect.io.read import SUPPORTED, layer_extension
 
-    ext = _extension(path)
+    ext = layer_extension(path)
     return ext if ext in SUPPORTED else None
 
 

@@ -285,7 +285,8 @@ def warm(chunk_size: int) -> None:
     """
     import importlib
 
-    for name in ("geoprospect.features", "geoprospect.features.flags", "geoprospect.model.mcda", "geoprospect.model.predict",
+    for name in ("geoprospect.features", "geoprospect.features.flags", "geoprospect.model.mcda",
+                 "geoprospect.model.predict",
                  "geoprospect.io.validate", "geoprospect.io.geochecks", "geoprospect.io.countries",
                  "geoprospect.io.reference"):
         importlib.import_module(name)

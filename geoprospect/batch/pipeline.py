@@ -18,11 +18,16 @@ import numpy as np
 import pandas as pd
 
 from geoprospect.batch.chunks import Chunk, ReadOptions
+from geoprospect.batch.wkb import encode
 from geoprospect.errors import ValidationFailed
+from geoprospect.features.covariates import sample_rasters
 from geoprospect.io.problems import Problem
+from geoprospect.io.validate import MAX_MESSAGES_PER_RULE, normalise, validate
+from geoprospect.model.cache import load_for_scoring
+from geoprospect.pipeline import WHOLE_SET_COLUMNS, check_model_inputs, score_rows
+from geoprospect.routes.scenario import Scenario
 
-WHOLE_SET_COLUMNS = ("rank", "score_p10", "score_p90", "p_top10")
-"""Columns that need the whole set (``--rank``, ``--uncertainty``), never per chunk."""
+__all__ = ["WHOLE_SET_COLUMNS", "ChunkResult", "Context", "Settings", "context", "score_chunk"]
 
 UNCERTAINTY_INPUTS = ("resource_category", "treo_pct", "resource_mt", "ndpr_pct", "dytb_pct",
                       "th_ppm", "u_ppm", "minerals", "deposit_type", "location_confidence")
@@ -39,11 +44,14 @@ class Settings:
     ----------
     model_path : str or None
         A ``.skops`` model; the bundled default when None.
-    scenario : tuple of (str, object)
-        Keyword arguments of :func:`geoprospect.cli.scenario.build_network` (``avoid``,
-        ``status``, ``avoid_passage``, ``to``, ``network_path``); empty = the bundled network.
+    scenario : Scenario
+        Route scenario (the bundled one by default).
     investor : str
         ``state`` or ``foreign`` (investability flags).
+    weights : tuple of (str, float), optional
+        Pillar weights of the transparent view (``score`` becomes the weighted score).
+    rasters : tuple of (str, str)
+        Covariate rasters ``(NAME, PATH)`` sampled at every row.
     read : ReadOptions
         ``--layer``, ``--crs``, ``--encoding``.
     chunk_size : int
@@ -51,8 +59,10 @@ class Settings:
     """
 
     model_path: str | None = None
-    scenario: tuple = ()
+    scenario: Scenario = field(default_factory=Scenario)
     investor: str = "state"
+    weights: tuple | None = None
+    rasters: tuple = ()
     read: ReadOptions = field(default_factory=ReadOptions)
     chunk_size: int = 100_000
 
@@ -70,22 +80,19 @@ _CONTEXTS: dict = {}
 
 
 def context(settings: Settings) -> Context:
-    """The model and route network for ``settings``, loaded once per process and cached."""
-    key = (settings.model_path, settings.scenario, settings.investor)
+    """The model and route network for ``settings``, loaded once per process and cached.
+
+    Raises
+    ------
+    ModelError
+        The model needs raster covariates that ``settings.rasters`` does not give.
+    """
+    key = (settings.model_path, settings.scenario)
     if key not in _CONTEXTS:
-        from geoprospect.model.cache import load_for_scoring
-
-        model = load_for_scoring(settings.model_path)
-        if settings.scenario:
-            from geoprospect.cli.scenario import build_network
-
-            network = build_network(**dict(settings.scenario))
-        else:
-            from geoprospect.routes import RouteNetwork
-
-            network = RouteNetwork.bundled()
-        _CONTEXTS[key] = Context(model, network, settings)
+        _CONTEXTS[key] = Context(load_for_scoring(settings.model_path), settings.scenario.network(),
+                                 settings)
     ctx = _CONTEXTS[key]
+    check_model_inputs(ctx.model, [name for name, _ in settings.rasters])
     return ctx if ctx.settings == settings else Context(ctx.model, ctx.network, settings)
 
 
@@ -131,11 +138,6 @@ def score_chunk(chunk: Chunk, ctx: Context, *, drop: tuple[str, ...] = (),
         A whole-file error (e.g. the required ``name`` column is missing): the file cannot be
         scored at all.
     """
-    from geoprospect.features import build_features
-    from geoprospect.features.flags import investability_flags
-    from geoprospect.model.mcda import weighted_score
-    from geoprospect.model.predict import score
-
     gdf = chunk.frame()
     norm, problems = validated(gdf, chunk.file)
     fatal = [p for p in problems if p.severity == "error" and p.row is None]
@@ -147,12 +149,12 @@ def score_chunk(chunk: Chunk, ctx: Context, *, drop: tuple[str, ...] = (),
     n = len(gdf)
     if not len(ok):
         return ChunkResult(chunk.file, chunk.start, n, 0, None, problems, rows=np.zeros(0, np.int64))
-    features = build_features(ok, network=ctx.network)
-    scored = score(ctx.model, features)
-    scored["mcda_score"] = weighted_score(scored[["grade_score", "logistics_score", "risk_score"]])
-    flags = investability_flags(ok, investor=ctx.settings.investor)
-    report = features[[c for c in features.columns if c not in _input_names()]]
-    added = pd.concat([report, scored, flags], axis=1)
+    settings = ctx.settings
+    covariates = sample_rasters(ok, dict(settings.rasters)) if settings.rasters else None
+    rows = score_rows(ok, model=ctx.model, network=ctx.network, investor=settings.investor,
+                      weights=dict(settings.weights) if settings.weights else None,
+                      covariates=covariates)
+    added, features = rows.columns, rows.features
     raw = chunk.raw.take(np.flatnonzero(good))
     table = assemble(raw, ok.geometry.to_numpy(), added, drop=drop)
     whole = None
@@ -161,12 +163,6 @@ def score_chunk(chunk: Chunk, ctx: Context, *, drop: tuple[str, ...] = (),
         whole = pd.concat([pd.DataFrame(cols, index=ok.index), features.add_prefix("f:")], axis=1)
     return ChunkResult(chunk.file, chunk.start, n, len(ok), table, problems, whole,
                        rows=ok.index.to_numpy(dtype=np.int64))
-
-
-def _input_names() -> set[str]:
-    from geoprospect.io.schema import DEPOSIT_COLUMNS
-
-    return {c.name for c in DEPOSIT_COLUMNS}
 
 
 def validated(gdf, file: str):
@@ -178,8 +174,6 @@ def validated(gdf, file: str):
     each half validated again (every rule is per row). Duplicate ids cannot be checked across
     chunks, so in batch they are warnings (the row is scored) rather than errors.
     """
-    from geoprospect.io.validate import MAX_MESSAGES_PER_RULE, normalise, validate
-
     norm, problems = validate(normalise(gdf, file=file), file=file)
     if len(gdf) > MAX_MESSAGES_PER_RULE and _capped(problems, MAX_MESSAGES_PER_RULE):
         half = len(gdf) // 2
@@ -216,8 +210,6 @@ def _capped(problems: list[Problem], cap: int) -> bool:
 def assemble(raw, geometry: np.ndarray, added: pd.DataFrame, *, drop: tuple[str, ...] = ()):
     """Input columns (as read) + WKB geometry + the added columns, as one Arrow table."""
     import pyarrow as pa
-
-    from geoprospect.batch.wkb import encode
 
     names = [c for c in raw.column_names if c not in drop and c != GEOMETRY and c not in added.columns]
     arrays = [raw.column(c) for c in names]

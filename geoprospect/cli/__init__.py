@@ -44,12 +44,12 @@ class LazyGroup(click.Group):
         except GeoprospectError as exc:
             if _debug(ctx):
                 raise
-            raise ExpectedFailure(_one_line(exc)) from None
+            raise ExpectedFailure(describe(exc)) from None
         except Exception as exc:
             if _debug(ctx):
                 raise
             raise InternalFailure(
-                f"Internal error: {type(exc).__name__}: {_one_line(exc)} "
+                f"Internal error: {type(exc).__name__}: {one_line(exc)} "
                 "(this is a bug; rerun with --debug for the traceback)"
             ) from None
 
@@ -128,6 +128,18 @@ class Interrupted(click.ClickException):
         return self.message
 
 
-def _one_line(exc: BaseException) -> str:
+def option_hint(exc: BaseException) -> str:
+    """``"--crs: "`` for an error that concerns the ``crs`` option, else ``""``."""
+    option = getattr(exc, "option", None)
+    return f"--{option.replace('_', '-')}: " if option else ""
+
+
+def describe(exc: BaseException) -> str:
+    """One line for an expected error, prefixed with the CLI flag it concerns (``--crs: ...``)."""
+    return option_hint(exc) + one_line(exc)
+
+
+def one_line(exc: BaseException) -> str:
+    """The first line of an exception's message (its type name when empty)."""
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__

@@ -37,8 +37,8 @@ def map_command(layer_file, layer, crs, encoding, output, offline, route_top, le
     """
     import geopandas as gpd
 
-    from geoprospect.io.bundled import data_date, layer_path
     from geoprospect.errors import OutputError
+    from geoprospect.io.bundled import data_date, layer_path
     from geoprospect.io.read import read_layer
     from geoprospect.maps import make_map, save_map
     from geoprospect.maps.build import DEFAULT_TITLE

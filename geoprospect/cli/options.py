@@ -41,8 +41,8 @@ def read_options(func):
     return func
 
 
-def parse_countries(value: str | None) -> list[str] | None:
-    """Turn ``"IND,Australia,mw"`` into ISO3 codes; a bad name is a usage error."""
+def parse_countries(value: str | None, option: str = "--country") -> list[str] | None:
+    """Turn ``"IND,Australia,mw"`` into ISO3 codes; a bad name is a usage error of ``option``."""
     if not value:
         return None
     from geoprospect.io.countries import to_iso3
@@ -55,6 +55,40 @@ def parse_countries(value: str | None) -> list[str] | None:
         code = to_iso3(part)
         if code is None:
             raise click.BadParameter(f"{part!r} is not a country name or ISO code",
-                                     param_hint="--country")
+                                     param_hint=option)
         codes.append(code)
     return codes
+
+
+def _rasters_callback(ctx, param, value):
+    from geoprospect.errors import RasterError
+    from geoprospect.features.covariates import parse_raster_options
+
+    try:
+        return parse_raster_options(value)
+    except RasterError as exc:
+        raise click.BadParameter(str(exc), param_hint="--raster") from None
+
+
+raster_option = click.option(
+    "--raster", "rasters", multiple=True, metavar="NAME=PATH", callback=_rasters_callback,
+    help="Sample this raster (any CRS, band 1) at every site into column NAME (repeatable). It "
+    "enters the model only if the model was trained with the same NAME (train --raster).",
+)
+"""Click option ``--raster NAME=PATH`` (repeatable); the parameter arrives as ``dict[str, Path]``."""
+
+
+def _weights_callback(ctx, param, value):
+    from geoprospect.model.mcda import parse_weights
+
+    try:
+        return parse_weights(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--weights") from None
+
+
+weights_option = click.option(
+    "--weights", default=None, metavar="grade=W,logistics=W,risk=W", callback=_weights_callback,
+    help="Switch to the transparent weighted multi-criteria score.",
+)
+"""Click option ``--weights``; the parameter arrives parsed (dict or None)."""

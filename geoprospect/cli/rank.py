@@ -9,10 +9,11 @@ from geoprospect.cli.options import (
     output_option,
     overwrite_option,
     parse_countries,
+    raster_option,
     read_options,
+    weights_option,
 )
-from geoprospect.cli.scenario import scenario_options
-from geoprospect.features.covariates import raster_option
+from geoprospect.cli.scenario import parse_scenario, scenario_options
 
 
 @click.command()
@@ -23,8 +24,7 @@ from geoprospect.features.covariates import raster_option
               help="A .skops model (default: the bundled model).")
 @click.option("--prices", "prices_path", type=click.Path(dir_okay=False), default=None,
               help="Your own price deck (columns product, price_usd_per_kg, period).")
-@click.option("--weights", default=None, metavar="grade=W,logistics=W,risk=W",
-              help="Switch to the transparent weighted multi-criteria score.")
+@weights_option
 @click.option("--top", type=int, default=15, show_default=True, help="Rows to print.")
 @click.option("--draws", type=int, default=200, show_default=True,
               help="Monte Carlo draws for the uncertainty band and P(top-10); 0 disables.")
@@ -50,20 +50,15 @@ def rank(layers, layer, crs, encoding, country, model_path, prices_path, weights
     Prints the ranked table and writes OUT (-o) in any supported format; .json gives plain
     records with every output column.
     """
-    from geoprospect.cli.scenario import build_network
     from geoprospect.errors import LayerError
-    from geoprospect.model.mcda import parse_weights
+    from geoprospect.io.reference import price_deck
     from geoprospect.pipeline import rank as rank_deposits
     from geoprospect.pipeline import top_table
 
-    try:
-        parsed = parse_weights(weights)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--weights") from None
+    parsed = weights
     countries = parse_countries(country)
+    scenario = parse_scenario(avoid, status, avoid_passage, to, network_path)
     gdf = _load(layers, layer, crs, encoding)
-    network = build_network(avoid, status, avoid_passage, to, network_path)
-    from geoprospect.io.reference import price_deck
 
     covariates = None
     if rasters:
@@ -72,8 +67,8 @@ def rank(layers, layer, crs, encoding, country, model_path, prices_path, weights
         covariates = sample_rasters(gdf, rasters)
     ranked = rank_deposits(gdf, model=model_path, weights=parsed, countries=countries,
                            draws=draws, seed=seed, exclude_flagged=exclude_flagged,
-                           investor=investor, network=network, prices=price_deck(prices_path),
-                           covariates=covariates)
+                           investor=investor, scenario=scenario, prices=price_deck(prices_path),
+                           covariates=covariates, routes=max(route_top, 0) if map_path else 0)
     if ranked.empty:
         raise LayerError("no deposits left to rank (check --country and --exclude-flagged)")
     _print(top_table(ranked, top), ranked, parsed)

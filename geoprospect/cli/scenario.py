@@ -1,10 +1,12 @@
-"""Route-scenario options shared by rank, score and surface (``--avoid``, ``--status``, ...)."""
+"""Route-scenario options shared by rank, score, routes, train and surface, parsed into one
+:class:`~geoprospect.routes.scenario.Scenario`."""
 
 from __future__ import annotations
 
 import click
 
-STATUS_CHOICES = ("operating", "construction", "planned", "suspended", "cancelled")
+from geoprospect.cli.options import parse_countries
+from geoprospect.routes.scenario import FACILITY_STATUSES, Scenario
 
 
 def scenario_options(func):
@@ -17,7 +19,7 @@ def scenario_options(func):
         click.option("--avoid-passage", "avoid_passage", default="", metavar="NAME,...",
                      help="Closed sea passages, e.g. suez,malacca."),
         click.option("--status", default="operating,construction", show_default=True,
-                     metavar="S,...", help=f"Facility statuses that count ({', '.join(STATUS_CHOICES)})."),
+                     metavar="S,...", help=f"Facility statuses that count ({', '.join(FACILITY_STATUSES)})."),
         click.option("--avoid", default="", metavar="ISO3,...",
                      help="Countries whose ports and facilities routes must not use."),
     )
@@ -30,13 +32,15 @@ def _split(text: str) -> tuple[str, ...]:
     return tuple(p.strip() for p in (text or "").split(",") if p.strip())
 
 
-def build_network(avoid: str, status: str, avoid_passage: str, to: str, network_path):
-    """Build the route network for a scenario (the bundled one when nothing is changed)."""
-    from geoprospect.cli.options import parse_countries
-    from geoprospect.routes import RouteNetwork
+def parse_scenario(avoid: str, status: str, avoid_passage: str, to: str, network_path) -> Scenario:
+    """The :class:`Scenario` of the scenario options (a bad country or status: usage error)."""
+    return Scenario(destination=tuple(parse_countries(to, option="--to") or ("IND",)),
+                    statuses=_split((status or "").lower()),
+                    avoid=tuple(parse_countries(avoid, option="--avoid") or ()),
+                    avoid_passages=_split((avoid_passage or "").lower()),
+                    network_path=network_path)
 
-    avoid_codes = tuple(parse_countries(avoid) or ())
-    dest = tuple(parse_countries(to) or ("IND",))
-    return RouteNetwork.bundled(status=_split(status.lower()), avoid=avoid_codes,
-                                avoid_passages=_split(avoid_passage.lower()),
-                                destination=dest, network_path=network_path)
+
+def build_network(avoid: str, status: str, avoid_passage: str, to: str, network_path):
+    """The route network of the scenario options (built once per scenario and process)."""
+    return parse_scenario(avoid, status, avoid_passage, to, network_path).network()

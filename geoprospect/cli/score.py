@@ -12,8 +12,8 @@ import sys
 
 import click
 
-from geoprospect.cli.options import overwrite_option, read_options
-from geoprospect.cli.scenario import scenario_options
+from geoprospect.cli.options import overwrite_option, raster_option, read_options, weights_option
+from geoprospect.cli.scenario import parse_scenario, scenario_options
 
 MAX_SHOWN = 20
 """Rejected rows listed on stderr; the rest are counted (all of them are in --json)."""
@@ -35,6 +35,8 @@ MAX_SHOWN = 20
               help="A .skops model (default: the bundled model).")
 @click.option("--investor", type=click.Choice(["state", "foreign"]), default="state",
               show_default=True, help="Who invests (decides the investability flags).")
+@weights_option
+@raster_option
 @scenario_options
 @click.option("--rank", "add_rank", is_flag=True,
               help="Add the rank over the whole set (gathers the scored rows in memory).")
@@ -58,8 +60,9 @@ MAX_SHOWN = 20
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
 @overwrite_option
 @click.pass_context
-def score(ctx, inputs, output, out_dir, fmt, layer, crs, encoding, model_path, investor, avoid, status,
-          avoid_passage, to, network_path, add_rank, draws, seed, chunk_size, engine, scheduler, workers,
+def score(ctx, inputs, output, out_dir, fmt, layer, crs, encoding, model_path, investor, weights,
+          rasters, avoid, status, avoid_passage, to, network_path, add_rank, draws, seed, chunk_size,
+          engine, scheduler, workers,
           threads, strict, quiet, as_json, overwrite):
     """Score every row of INPUT... (files, globs, folders) with the model `rank` uses.
 
@@ -85,13 +88,11 @@ def score(ctx, inputs, output, out_dir, fmt, layer, crs, encoding, model_path, i
     if scheduler and engine != "dask":
         raise click.UsageError("--scheduler needs --engine dask")
     files = expand_inputs(inputs)
-    scenario = {"avoid": avoid, "status": status, "avoid_passage": avoid_passage, "to": to,
-                "network_path": network_path}
-    default = {"avoid": "", "status": "operating,construction", "avoid_passage": "", "to": "IND",
-               "network_path": None}
     settings = Settings(
         model_path=model_path, investor=investor, chunk_size=chunk_size,
-        scenario=() if scenario == default else tuple(sorted(scenario.items())),
+        scenario=parse_scenario(avoid, status, avoid_passage, to, network_path),
+        weights=tuple(sorted(weights.items())) if weights else None,
+        rasters=tuple((name, str(path)) for name, path in (rasters or {}).items()),
         read=ReadOptions(layer=layer, crs=crs, encoding=encoding),
     )
     metadata = _metadata(model_path)
@@ -132,10 +133,10 @@ def _metadata(model_path) -> dict:
     try:
         from pathlib import Path
 
-        from geoprospect.model.estimator import _file_hash
+        from geoprospect.model.estimator import file_sha256
 
         if model_path:
-            meta["model_sha256"] = _file_hash(Path(model_path))
+            meta["model_sha256"] = file_sha256(Path(model_path))
     except OSError:
         pass
     return meta

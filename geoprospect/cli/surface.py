@@ -6,9 +6,8 @@ import sys
 
 import click
 
-from geoprospect.cli.options import overwrite_option
+from geoprospect.cli.options import overwrite_option, raster_option
 from geoprospect.cli.scenario import scenario_options
-from geoprospect.features.covariates import raster_option
 
 
 @click.command()
@@ -51,7 +50,7 @@ def surface(ctx, country, resolution, grade, model_path, rasters, avoid, status,
         attrs = parse_grade(grade) if grade else None
         grid = country_grid(codes[0], resolution)
     except RasterError as exc:
-        raise click.BadParameter(str(exc).split(": ", 1)[-1], param_hint=str(exc).split(" ", 1)[0]) from None
+        raise click.BadParameter(str(exc), param_hint=f"--{exc.option}" if exc.option else None) from None
     if attrs is None and (model_path or rasters):
         click.echo("warning: --model and --raster only matter for the score band (give --grade)", err=True)
     network = build_network(avoid, status, avoid_passage, to, network_path)

@@ -6,9 +6,8 @@ from pathlib import Path
 
 import click
 
-from geoprospect.cli.options import overwrite_option, read_options
+from geoprospect.cli.options import overwrite_option, raster_option, read_options
 from geoprospect.cli.scenario import scenario_options
-from geoprospect.features.covariates import raster_option
 
 
 @click.command()
@@ -32,10 +31,10 @@ def train(layer_file, layer, crs, encoding, label, output, seed, n_boot, as_of, 
     """Train on LAYER (default: the bundled global projects) and write OUTPUT.skops."""
     from geoprospect.cli.scenario import build_network
     from geoprospect.errors import ValidationFailed
+    from geoprospect.io.validate import errors_in, load_layer
     from geoprospect.model.estimator import save_model
     from geoprospect.model.fit import summary_lines, write_report
     from geoprospect.model.fit import train as fit
-    from geoprospect.io.validate import errors_in, load_layer
 
     out = Path(output)
     if out.suffix != ".skops":

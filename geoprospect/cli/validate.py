@@ -23,6 +23,7 @@ def validate(layers, layer, crs, encoding, fmt, show_warnings):
     Each problem names the file, the 1-based row (with id/name) and the field. Exit code 0 when
     no layer has errors, 2 when any has (warnings alone do not fail).
     """
+    from geoprospect.cli import one_line, option_hint
     from geoprospect.errors import LayerError
     from geoprospect.io.validate import errors_in, load_layer
 
@@ -39,9 +40,9 @@ def validate(layers, layer, crs, encoding, fmt, show_warnings):
                                          "message": str(exc), "severity": "error"}]})
             failed = True
             if fmt == "text":
-                text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                text = one_line(exc)
                 named = text.startswith((str(path), Path(path).name))
-                click.echo(f"ERROR {text}" if named else f"ERROR {path}: {text}", err=True)
+                click.echo(f"ERROR {option_hint(exc)}{text if named else f'{path}: {text}'}", err=True)
             continue
         errs = errors_in(problems)
         failed |= bool(errs)

@@ -19,7 +19,6 @@ import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-import click
 import numpy as np
 import pandas as pd
 
@@ -52,37 +51,23 @@ def parse_raster_options(values: Iterable[str] | Mapping[str, str] | None) -> di
         for text in values:
             name, sep, path = str(text).partition("=")
             if not sep or not name.strip() or not path.strip():
-                raise RasterError(f"--raster {text!r}: expected NAME=PATH")
+                raise RasterError(f"{text!r}: expected NAME=PATH", option="raster")
             pairs.append((name.strip(), path.strip()))
     out: dict[str, Path] = {}
     for name, path in pairs:
         if not NAME_RE.match(name):
-            raise RasterError(f"--raster {name}: NAME must be letters, digits and _ "
-                              "(not starting with a digit)")
+            raise RasterError(f"{name}: NAME must be letters, digits and _ "
+                              "(not starting with a digit)", option="raster")
         if name in FEATURE_NAMES:
-            raise RasterError(f"--raster {name}: NAME clashes with the model feature {name!r}; pick another")
+            raise RasterError(f"{name}: NAME clashes with the model feature {name!r}; pick another",
+                              option="raster")
         if name in out:
-            raise RasterError(f"--raster {name}: given twice")
+            raise RasterError(f"{name}: given twice", option="raster")
         p = Path(path)
         if not p.exists():
-            raise RasterError(f"--raster {name}: {p}: file not found")
+            raise RasterError(f"{name}: {p}: file not found", option="raster")
         out[name] = p
     return out
-
-
-def _callback(ctx, param, value):
-    try:
-        return parse_raster_options(value)
-    except RasterError as exc:
-        raise click.BadParameter(str(exc).removeprefix("--raster "), param_hint="--raster") from None
-
-
-raster_option = click.option(
-    "--raster", "rasters", multiple=True, metavar="NAME=PATH", callback=_callback,
-    help="Sample this raster (any CRS, band 1) at every site into column NAME (repeatable). It "
-    "enters the model only if the model was trained with the same NAME (train --raster).",
-)
-"""Click option ``--raster NAME=PATH`` (repeatable); the parameter arrives as ``dict[str, Path]``."""
 
 
 def sample_rasters(gdf, rasters: Mapping[str, str | Path] | Iterable[str]) -> pd.DataFrame:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from geoprospect.core.text import distinct_rows
 from geoprospect.features.columns import iso3_codes, text
 from geoprospect.io.reference import WGI_PCT
-from geoprospect.core.text import distinct_rows
 
 
 def risk_features(gdf, *, risk_table=None) -> pd.DataFrame:

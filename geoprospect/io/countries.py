@@ -211,8 +211,8 @@ def _grid() -> tuple[np.ndarray, np.ndarray]:
     """
     import hashlib
 
-    from geoprospect.io.bundled import layer_path
     from geoprospect.core.cache import cache_dir, write_npz
+    from geoprospect.io.bundled import layer_path
 
     codes = boundaries()["iso3"].to_numpy(dtype=object)
     digest = hashlib.sha256(layer_path("countries.geojson").read_bytes()).hexdigest()[:20]

@@ -81,7 +81,7 @@ def read_layer(
         raise LayerError(f"{path}: file not found")
     if path.is_dir():
         raise LayerError(f"{path}: is a folder, not a layer file")
-    ext = _extension(path)
+    ext = layer_extension(path)
     if ext not in SUPPORTED:
         raise LayerError(
             f"{path.name}: unsupported format {ext or '(no extension)'}; "
@@ -94,19 +94,20 @@ def read_layer(
     problems: list[Problem] = []
     if ext in DELIMITED or ext in SPREADSHEET:
         frame = _read_table(path, ext, encoding, layer)
-        gdf = _geometry_from_columns(frame, path, problems)
+        gdf = geometry_from_columns(frame, path, problems)
     elif ext in PARQUET:
         gdf = _read_parquet(path, problems)
     else:
         gdf = _read_vector(path, ext, layer, encoding)
-    gdf = _to_wgs84(gdf, path, crs)
+    gdf = to_wgs84(gdf, path, crs)
     gdf.index = pd.RangeIndex(1, len(gdf) + 1, name="row")
     gdf.attrs["problems"] = problems
     gdf.attrs["source"] = path.name
     return gdf
 
 
-def _extension(path: Path) -> str:
+def layer_extension(path: Path) -> str:
+    """The format-deciding extension of ``path``, lower case (``.shp.zip`` -> ``.zip``)."""
     suffixes = [s.lower() for s in path.suffixes]
     if len(suffixes) >= 2 and suffixes[-2:] == [".shp", ".zip"]:
         return ".zip"
@@ -141,7 +142,8 @@ def _read_vector(path: Path, ext: str, layer: str | None, encoding: str | None =
     names = [str(n) for n in layers[:, 0]] if len(layers) else []
     if layer is None and len(names) > 1 and ext in {".gpkg", ".kml", ".kmz", ".gml", ".zip"}:
         raise LayerError(
-            f"{path.name}: holds {len(names)} layers ({', '.join(names)}); choose one with --layer"
+            f"{path.name}: holds {len(names)} layers ({', '.join(names)}); choose one",
+            option="layer",
         )
     if layer is not None and layer not in names:
         raise LayerError(f"{path.name}: no layer {layer!r}; layers are {', '.join(names)}")
@@ -155,7 +157,8 @@ def _read_vector(path: Path, ext: str, layer: str | None, encoding: str | None =
     except UnicodeDecodeError as exc:
         raise LayerError(
             f"{path.name}: text is not valid {encoding or 'UTF-8'} (byte 0x{exc.object[exc.start]:02x}); "
-            "re-save the file as UTF-8 or pass --encoding (e.g. --encoding latin-1)"
+            "re-save the file as UTF-8 or give its encoding (e.g. latin-1)",
+            option="encoding",
         ) from exc
     except LookupError as exc:
         raise LayerError(f"{path.name}: unknown encoding {encoding!r}") from exc
@@ -177,7 +180,7 @@ def _read_parquet(path: Path, problems: list[Problem]):
             frame = pd.read_parquet(path)
         except Exception as exc:
             raise LayerError(f"{path.name}: cannot read Parquet ({_short(exc)})") from exc
-        return _geometry_from_columns(frame, path, problems)
+        return geometry_from_columns(frame, path, problems)
     except Exception as exc:
         raise LayerError(f"{path.name}: cannot read GeoParquet ({_short(exc)})") from exc
 
@@ -189,7 +192,7 @@ def _read_table(path: Path, ext: str, encoding: str | None, layer: str | None = 
     text = _decode(raw, path, encoding)
     if not text.strip():
         raise LayerError(f"{path.name}: file is empty")
-    sep = "\t" if ext in {".tsv", ".tab"} else _sniff_delimiter(text)
+    sep = "\t" if ext in {".tsv", ".tab"} else sniff_delimiter(text)
     try:
         frame = pd.read_csv(
             _stdio.StringIO(text), sep=sep, dtype=str, keep_default_na=False, skipinitialspace=True
@@ -231,7 +234,8 @@ def _decode(raw: bytes, path: Path, encoding: str | None) -> str:
         ) from exc
 
 
-def _sniff_delimiter(text: str) -> str:
+def sniff_delimiter(text: str) -> str:
+    """The field delimiter of a delimited text's header line (``,`` ``;`` tab or ``|``)."""
     sample = text[:65536]
     try:
         return csv.Sniffer().sniff(sample.split("\n", 1)[0], delimiters=",;\t|").delimiter
@@ -247,7 +251,8 @@ def _find_column(columns: list[str], names: tuple[str, ...]) -> str | None:
     return None
 
 
-def _geometry_from_columns(frame: pd.DataFrame, path: Path, problems: list[Problem]):
+def geometry_from_columns(frame: pd.DataFrame, path: Path, problems: list[Problem]):
+    """Point geometry from lon/lat (or WKT) columns of a table; bad cells become problems."""
     import geopandas as gpd
     import shapely
 
@@ -303,7 +308,9 @@ def _numeric(series: pd.Series, column: str, rows, path: Path, problems: list[Pr
     return values
 
 
-def _to_wgs84(gdf, path: Path, crs: str | None):
+def to_wgs84(gdf, path: Path, crs: str | None):
+    """Reproject ``gdf`` to EPSG:4326, honouring a user ``crs`` and guessing lon/lat for a file
+    without one (only when most coordinates fit); raises :class:`CRSError` otherwise."""
     from pyproj import CRS
     from pyproj.exceptions import CRSError as ProjCRSError
 
@@ -311,10 +318,10 @@ def _to_wgs84(gdf, path: Path, crs: str | None):
         try:
             user_crs = CRS.from_user_input(crs)
         except ProjCRSError as exc:
-            raise CRSError(f"{path.name}: --crs {crs!r} is not a known CRS") from exc
+            raise CRSError(f"{path.name}: {crs!r} is not a known CRS", option="crs") from exc
         if gdf.crs is not None and CRS(gdf.crs) != user_crs:
             warnings.warn(
-                f"{path.name}: file says {gdf.crs.to_string()}, using --crs {crs} instead",
+                f"{path.name}: file says {gdf.crs.to_string()}, using the given CRS {crs} instead",
                 stacklevel=3,
             )
         gdf = gdf.set_crs(user_crs, allow_override=True)
@@ -324,7 +331,8 @@ def _to_wgs84(gdf, path: Path, crs: str | None):
             raise CRSError(
                 f"{path.name}: no CRS, and the coordinates (x {bounds[0]:.6g}..{bounds[2]:.6g}, "
                 f"y {bounds[1]:.6g}..{bounds[3]:.6g}) are not longitude/latitude; "
-                "say which CRS they are in with --crs (e.g. --crs EPSG:32736)"
+                "say which CRS they are in (e.g. EPSG:32736)",
+                option="crs",
             )
         return gdf.set_crs("EPSG:4326")
     if CRS(gdf.crs).equals(CRS("EPSG:4326"), ignore_axis_order=True):

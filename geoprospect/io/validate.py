@@ -19,8 +19,8 @@ from geoprospect.io.problems import MAX_MESSAGES_PER_RULE, Problem, report, row_
 
 __all__ = ["BORDER_TOLERANCE_DEG", "MAX_MESSAGES_PER_RULE", "errors_in", "load_layer", "normalise",
            "validate"]
-from geoprospect.io.schema import COLUMNS_BY_NAME, DEPOSIT_COLUMNS, canonical_name
 from geoprospect.core.text import by_distinct, strip_or_none
+from geoprospect.io.schema import COLUMNS_BY_NAME, DEPOSIT_COLUMNS, canonical_name
 
 _STAGE_ALIASES = {
     "producing": "production", "operating": "production", "operation": "production",

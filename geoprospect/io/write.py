@@ -50,7 +50,7 @@ def atomic_path(target: str | Path, *, overwrite: bool = False) -> Iterator[Path
     """
     target = Path(target)
     if target.exists() and not overwrite:
-        raise OutputError(f"{target}: exists; pass --overwrite to replace it")
+        raise OutputError(f"{target}: exists; allow overwriting to replace it", option="overwrite")
     parent = target.parent if str(target.parent) else Path(".")
     if not parent.is_dir():
         raise OutputError(f"{target}: folder {parent} does not exist")

@@ -162,7 +162,7 @@ def save_model(model: ScoringModel, path: str | Path, *, overwrite: bool = False
     path = Path(path)
     with atomic_path(path, overwrite=overwrite) as tmp:
         sio.dump(payload, tmp)
-    model.metadata["sha256"] = _file_hash(path)
+    model.metadata["sha256"] = file_sha256(path)
     return path
 
 
@@ -203,7 +203,7 @@ def load_model(path: str | Path | None = None) -> ScoringModel:
         raise ModelError(f"{path.name}: not a geoprospect model (fields missing)")
     metadata = json.loads(payload.get("metadata_json", "{}"))
     warn_versions(metadata, path.name)
-    metadata["sha256"] = _file_hash(path)
+    metadata["sha256"] = file_sha256(path)
     return ScoringModel(
         pipeline=payload["pipeline"],
         feature_names=list(payload["feature_names"]),
@@ -239,7 +239,8 @@ def warn_versions(metadata: dict, name: str) -> None:
         )
 
 
-def _file_hash(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """SHA-256 hex digest of a file's bytes (the model hash recorded with every output)."""
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 

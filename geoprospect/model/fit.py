@@ -57,10 +57,10 @@ def train(gdf, *, label: str = "outcome", seed: int = 0, n_boot: int = 2000, as_
     (ScoringModel, dict)
         The model fitted on all labelled rows, and the validation report.
     """
-    from geoprospect.model.evaluation import cross_validate
     from geoprospect.features import FEATURE_NAMES, build_features
-    from geoprospect.model.labels import outcome_label
     from geoprospect.model.estimator import training_hash
+    from geoprospect.model.evaluation import cross_validate
+    from geoprospect.model.labels import outcome_label
     from geoprospect.model.predict import fit_scoring_model
 
     y = outcome_label(gdf, as_of=as_of) if label == "outcome" else label_column(gdf, label)
@@ -92,8 +92,8 @@ def write_report(model, report: dict, out: Path, *, stability=None) -> tuple[Pat
     """Write ``<name>.md`` (model card) and ``<name>.metrics.json`` beside the model file."""
     import json
 
-    from geoprospect.model.card import model_card
     from geoprospect.io.write import atomic_path
+    from geoprospect.model.card import model_card
 
     out = Path(out)
     metrics_path = out.with_suffix(".metrics.json")

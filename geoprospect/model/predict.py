@@ -58,7 +58,7 @@ def matrix(model: ScoringModel, features: pd.DataFrame) -> pd.DataFrame:
     missing = [c for c in model.feature_names if c not in features.columns]
     if missing:
         raise ModelError(f"the model needs feature(s) {', '.join(missing)} "
-                         "(a raster covariate it was trained with? pass --raster NAME=PATH)")
+                         "(a raster covariate it was trained with? give it as NAME=PATH)", option="raster")
     return encode_missing(features[model.feature_names])
 
 
@@ -135,7 +135,7 @@ def contributions_by_swapping(model: ScoringModel, X: pd.DataFrame) -> pd.DataFr
     return pd.DataFrame(out, index=X.index)
 
 
-def score(model: ScoringModel, features: pd.DataFrame) -> pd.DataFrame:
+def score_features(model: ScoringModel, features: pd.DataFrame) -> pd.DataFrame:
     """Score rows: ``score`` (0-100), pillar scores (0-100), contributions and drivers.
 
     Parameters

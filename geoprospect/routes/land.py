@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from geoprospect.errors import RouteError
 from geoprospect.core.geodesy import SphereIndex, haversine_km
+from geoprospect.errors import RouteError
 from geoprospect.routes.costs import CostTable
 
 

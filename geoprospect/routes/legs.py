@@ -114,3 +114,35 @@ def transfer(net: RouteNetwork, a: dict, b: dict) -> list[Leg] | None:
     if not options:
         return None
     return min(options, key=lambda legs: sum(leg.cost for leg in legs))
+
+
+def first_plant_legs(net: RouteNetwork, site_id: str, xy, logistics: dict) -> list[Leg] | None:
+    """The legs of one site's route to its first plant, as :func:`site_logistics` chose it.
+
+    Built from the same per-leg functions as every other route (land, port handling, sea,
+    road to the plant), so the sums of ``cost``, ``days`` and ``co2`` equal the row's
+    ``cost_to_plant_usd_t``, ``days_to_plant`` and ``co2_kg_t``.
+
+    Parameters
+    ----------
+    net : RouteNetwork
+    site_id : str
+    xy : (float, float)
+        The site's lon/lat.
+    logistics : dict
+        One row of :func:`geoprospect.routes.site.site_logistics` (``export_port``,
+        ``land_mode``, ``plant_id``).
+
+    Returns
+    -------
+    list of Leg, or None when the row has no route.
+    """
+    port, plant_id = logistics.get("export_port"), logistics.get("plant_id")
+    if not isinstance(port, str) or not isinstance(plant_id, str):
+        return None
+    fac = net.facilities
+    plant = fac[fac["id"] == plant_id].iloc[0]
+    legs = [land_leg(net, logistics["land_mode"], site_id, xy, port, net.port_xy(port), port=port)]
+    onward = via_ports(net, port, net.port_xy(port), port, plant_id, (plant["lon"], plant["lat"]),
+                       plant["port"])
+    return None if onward is None else legs + onward

@@ -14,14 +14,13 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from geoprospect.errors import RouteError
 from geoprospect.core.geodesy import SphereIndex, haversine_km
+from geoprospect.errors import RouteError
 from geoprospect.routes.costs import LAND_MODES, CostTable, load_costs
 from geoprospect.routes.land import LandModel, RoadNetwork
 from geoprospect.routes.policy import PolicyRules
+from geoprospect.routes.scenario import FACILITY_STATUSES as STATUSES
 from geoprospect.routes.sea import DEFAULT_RESTRICTIONS, SeaMatrix, check_passages
-
-STATUSES = ("operating", "construction", "planned", "suspended", "cancelled")
 
 
 def _codes(value) -> tuple[str, ...]:
@@ -84,7 +83,8 @@ class RouteNetwork:
         self.status = tuple(s.strip().lower() for s in ([status] if isinstance(status, str) else status))
         bad = [s for s in self.status if s not in STATUSES]
         if bad:
-            raise RouteError(f"unknown facility status {', '.join(bad)} ({', '.join(STATUSES)})")
+            raise RouteError(f"unknown facility status {', '.join(bad)} ({', '.join(STATUSES)})",
+                             option="status")
         self.avoid = _codes(avoid)
         self.destination = _codes(destination)
         if not self.destination:

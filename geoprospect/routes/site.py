@@ -21,7 +21,8 @@ from geoprospect.routes.network import RouteNetwork
 
 K_PORTS = 8
 COLUMNS = ["export_port", "port_km", "land_km", "land_cost_usd_t", "plant_id", "sea_km",
-           "cost_to_plant_usd_t", "days_to_plant", "land_mode", "blocked_by"]
+           "cost_to_plant_usd_t", "days_to_plant", "co2_kg_t", "land_mode", "blocked_by"]
+TEXT_COLUMNS = ("export_port", "plant_id", "land_mode", "blocked_by")
 
 
 def plant_costs(net: RouteNetwork, feed: Feed, owner=None) -> dict[str, np.ndarray]:
@@ -33,7 +34,7 @@ def plant_costs(net: RouteNetwork, feed: Feed, owner=None) -> dict[str, np.ndarr
     Returns
     -------
     dict of arrays over ``net.ports``: ``cost`` (USD/t, inf when none), ``plant`` (index into
-    ``net.facilities`` or -1), ``sea_km``, ``days``.
+    ``net.facilities`` or -1), ``sea_km``, ``days``, ``co2`` (kg/t).
     """
     key = (feed.key, feed.product, owner)
     if key in net._plant_cache:
@@ -43,7 +44,7 @@ def plant_costs(net: RouteNetwork, feed: Feed, owner=None) -> dict[str, np.ndarr
                    for rec in fac.to_dict("records")], dtype=bool)
     n = len(net.ports)
     out = {"cost": np.full(n, np.inf), "plant": np.full(n, -1), "sea_km": np.full(n, np.nan),
-           "days": np.full(n, np.nan)}
+           "days": np.full(n, np.nan), "co2": np.full(n, np.nan)}
     if ok.any():
         plants = fac[ok]
         pidx = plants["port"].map(net.port_index).to_numpy(dtype=int)
@@ -53,6 +54,7 @@ def plant_costs(net: RouteNetwork, feed: Feed, owner=None) -> dict[str, np.ndarr
         c = net.costs
         cost = np.where(same, 0.0, 2 * c.port_handling + sea_km * c.rate("sea")) + road["cost"][None, :]
         days = np.where(same, 0.0, sea_km / c.speed_kmh("sea") / 24) + road["days"][None, :]
+        co2 = np.where(same, 0.0, sea_km * c.co2("sea")) + road["co2"][None, :]
         cost[~net.ports["usable"].to_numpy()] = np.inf
         best = np.argmin(cost, axis=1)
         rows = np.arange(n)
@@ -61,6 +63,7 @@ def plant_costs(net: RouteNetwork, feed: Feed, owner=None) -> dict[str, np.ndarr
         out["plant"] = np.where(found, np.nonzero(ok)[0][best], -1)
         out["sea_km"] = np.where(found, np.where(same[rows, best], 0.0, sea_km[rows, best]), np.nan)
         out["days"] = np.where(found, days[rows, best], np.nan)
+        out["co2"] = np.where(found, co2[rows, best], np.nan)
     net._plant_cache[key] = out
     return out
 
@@ -90,7 +93,7 @@ def site_logistics(lon, lat, iso3, *, minerals=None, th_ppm=None, u_ppm=None,
     pandas.DataFrame
         Same length and order as the inputs; columns ``export_port, port_km, land_km,
         land_cost_usd_t, plant_id, sea_km, cost_to_plant_usd_t, days_to_plant`` (plus
-        ``land_mode`` and ``blocked_by``: in-force rules forbidding the raw product to leave the
+        ``co2_kg_t``, ``land_mode`` and ``blocked_by``: in-force rules forbidding the raw product to leave the
         country; costs are reported regardless). NaN/None where no location or no compatible plant.
     """
     net = network or RouteNetwork.bundled()
@@ -98,8 +101,7 @@ def site_logistics(lon, lat, iso3, *, minerals=None, th_ppm=None, u_ppm=None,
     lat = np.asarray(lat, dtype=float).ravel()
     n = len(lon)
     if n == 0:
-        return pd.DataFrame({c: pd.Series(dtype=object if c in ("export_port", "plant_id", "land_mode",
-                                                                 "blocked_by") else float) for c in COLUMNS})
+        return pd.DataFrame({c: pd.Series(dtype=object if c in TEXT_COLUMNS else float) for c in COLUMNS})
     iso_codes, iso_values = _factor(iso3, n, upper=True)
     min_codes, min_values = _factor(minerals, n)
     own_codes, own_values = _factor(owner, n)
@@ -120,7 +122,7 @@ def site_logistics(lon, lat, iso3, *, minerals=None, th_ppm=None, u_ppm=None,
     onward_all = np.stack([t["cost"] for t in tables])  # (feeds, ports)
 
     res = {c: np.full(n, np.nan) for c in ("port_km", "land_km", "land_cost_usd_t", "sea_km",
-                                            "cost_to_plant_usd_t", "days_to_plant")}
+                                            "cost_to_plant_usd_t", "days_to_plant", "co2_kg_t")}
     port_i = np.full(n, -1)
     plant_i = np.full(n, -1)
     mode_i = np.full(n, -1)
@@ -150,6 +152,7 @@ def site_logistics(lon, lat, iso3, *, minerals=None, th_ppm=None, u_ppm=None,
         total = np.full(cand.shape, np.inf)
         land_km = np.full(cand.shape, np.nan)
         land_cost = np.full(cand.shape, np.nan)
+        land_co2 = np.full(cand.shape, np.nan)
         gc_km = np.full(cand.shape, np.nan)
         fid = feed_id[rows]
         for o, (r, k) in cells_of.items():
@@ -157,6 +160,7 @@ def site_logistics(lon, lat, iso3, *, minerals=None, th_ppm=None, u_ppm=None,
             x, y = net.port_xy(code)
             leg = net.land.leg(lon[rows[r]], lat[rows[r]], x, y, modes[opt_mode[o]], port=code)
             land_km[r, k], land_cost[r, k], gc_km[r, k] = leg["km"], leg["cost"], leg["gc_km"]
+            land_co2[r, k] = leg["co2"]
             total[r, k] = leg["cost"] + onward_all[fid[r], opt_port[o]]
         total[~np.isfinite(total)] = np.inf
         best = np.argmin(total, axis=1)
@@ -177,6 +181,7 @@ def site_logistics(lon, lat, iso3, *, minerals=None, th_ppm=None, u_ppm=None,
         speed = np.array([net.costs.speed_kmh(m) for m in modes])[opt_mode[o_best]]
         res["days_to_plant"][rr] = res["land_km"][rr] / speed / 24 + np.stack([t["days"] for t in tables])[
             f_best, p_best]
+        res["co2_kg_t"][rr] = land_co2[sel, best] + np.stack([t["co2"] for t in tables])[f_best, p_best]
 
     out = pd.DataFrame(res)
     codes_arr = np.append(net.ports["locode"].to_numpy(dtype=object), None)
@@ -221,3 +226,29 @@ def _numbers(values, n: int) -> np.ndarray:
     if arr.size == 1 and n != 1:
         arr = np.full(n, arr[0])
     return np.nan_to_num(arr, nan=-1.0)
+
+
+def route_summaries(rows: pd.DataFrame) -> list[str | None]:
+    """One line per row describing its route to the first plant, from :func:`site_logistics`'
+    columns (``name`` when present): ``"Kangankunde → rail 790 km → MZMNC → sea 9,810 km →
+    aus-iluka-eneabba; USD 310/t conc., 31.2 d"``. None where the row has no route."""
+    if "cost_to_plant_usd_t" not in rows:
+        return [None] * len(rows)
+    names = rows["name"] if "name" in rows else pd.Series([None] * len(rows), index=rows.index)
+    cols = ["land_mode", "land_km", "export_port", "sea_km", "plant_id", "cost_to_plant_usd_t",
+            "days_to_plant", "blocked_by"]
+    view = rows.reindex(columns=cols)
+    out: list[str | None] = []
+    for name, mode, land, port, sea, plant, cost, days, blocked in zip(
+            names.tolist(), *(view[c].tolist() for c in cols), strict=True):
+        if not isinstance(plant, str) or not np.isfinite(cost):
+            out.append(None)
+            continue
+        hops = [str(name) if isinstance(name, str) and name else "site",
+                f"{mode} {land:,.0f} km", str(port)]
+        if np.isfinite(sea) and sea > 0:
+            hops.append(f"sea {sea:,.0f} km")
+        hops.append(plant)
+        text = " → ".join(hops) + f"; USD {cost:,.0f}/t conc., {days:.1f} d"
+        out.append(text + (f"; BLOCKED by {blocked}" if isinstance(blocked, str) and blocked else ""))
+    return out

@@ -39,10 +39,11 @@ def parse_resolution(text: str | float) -> tuple[float, str]:
     """
     match = _RES.match(str(text))
     if not match:
-        raise RasterError(f"--resolution {text!r}: expected e.g. 1km, 250m, 0.01deg or 0.01 (degrees)")
+        raise RasterError(f"{text!r}: expected e.g. 1km, 250m, 0.01deg or 0.01 (degrees)",
+                          option="resolution")
     value, unit = float(match.group(1)), (match.group(2) or "deg").lower()
     if value <= 0:
-        raise RasterError(f"--resolution {text!r}: must be positive")
+        raise RasterError(f"{text!r}: must be positive", option="resolution")
     if unit == "km":
         return value * 1000.0, "m"
     return (value, "m") if unit == "m" else (value, "deg")
@@ -123,7 +124,8 @@ def country_grid(iso3: str, resolution: str | float) -> SurfaceGrid:
     world = boundaries()
     rows = world[world["iso3"] == code]
     if code is None or rows.empty:
-        raise RasterError(f"--country {iso3!r}: no outline for this country in the bundled boundaries")
+        raise RasterError(f"{iso3!r}: no outline for this country in the bundled boundaries",
+                          option="country")
     outline = rows.geometry.union_all()
     minx, miny, maxx, maxy = outline.bounds
     value, unit = parse_resolution(resolution)
@@ -137,5 +139,5 @@ def country_grid(iso3: str, resolution: str | float) -> SurfaceGrid:
     width = max(1, math.ceil((maxx - west) / dx - 1e-9))
     height = max(1, math.ceil((north - miny) / dy - 1e-9))
     if width * height > 2_000_000_000:
-        raise RasterError(f"--resolution {resolution}: {width} x {height} cells is too many")
+        raise RasterError(f"{resolution}: {width} x {height} cells is too many", option="resolution")
     return SurfaceGrid(code, west, north, dx, dy, width, height, outline)

@@ -54,17 +54,17 @@ def parse_grade(values) -> dict[str, float | str]:
             key, sep, value = part.partition("=")
             key, value = key.strip(), value.strip()
             if not sep or not value:
-                raise RasterError(f"--grade {part!r}: expected ATTRIBUTE=VALUE")
+                raise RasterError(f"{part!r}: expected ATTRIBUTE=VALUE", option="grade")
             if key in NUMERIC_ATTRS:
                 try:
                     out[key] = float(value)
                 except ValueError:
-                    raise RasterError(f"--grade {key}: {value!r} is not a number") from None
+                    raise RasterError(f"{key}: {value!r} is not a number", option="grade") from None
             elif key in TEXT_ATTRS:
                 out[key] = value
             else:
-                raise RasterError(f"--grade {key}: unknown attribute (one of "
-                                  f"{', '.join(NUMERIC_ATTRS + TEXT_ATTRS)})")
+                raise RasterError(f"{key}: unknown attribute (one of "
+                                  f"{', '.join(NUMERIC_ATTRS + TEXT_ATTRS)})", option="grade")
     return out
 
 
@@ -122,7 +122,7 @@ def _score_cells(x, y, iso3, attrs, network, model, rasters):
         from geoprospect.features.covariates import join_rasters
 
         features = join_rasters(features, gdf, rasters)
-    # = geoprospect.model.predict.score(model, features)["score"], without the per-row pillar
+    # = geoprospect.model.predict.score_features(model, features)["score"], without the per-row pillar
     # contributions and driver text a surface does not store (they cost ~2/3 of the time)
     proba = probability(model, matrix(model, features))
     return features["cost_to_plant_usd_t"].to_numpy(float), 100.0 * proba
