@@ -24,14 +24,17 @@ import numpy as np
 import pandas as pd
 
 from geoprospect.errors import ModelError
-from geoprospect.features import build_features
+from geoprospect.features import FEATURE_NAMES, build_features
 from geoprospect.features.flags import investability_flags, is_blocked
+from geoprospect.io.bundled import layer_path
 from geoprospect.io.schema import DEPOSIT_COLUMNS
+from geoprospect.io.validate import load_layer
 from geoprospect.model.cache import load_for_scoring
 from geoprospect.model.estimator import ScoringModel
 from geoprospect.model.mcda import weight_sensitivity, weighted_score
 from geoprospect.model.predict import score_features
 from geoprospect.model.uncertainty import monte_carlo
+from geoprospect.routes.plan import build_routes
 from geoprospect.routes.scenario import Scenario
 from geoprospect.routes.site import route_summaries
 
@@ -242,7 +245,6 @@ def rank(deposits, *, model=None, weights: dict | None = None, countries: list[s
 
 def _route_legs(top, net):
     """Legs of the best full processing chain of the ``top`` rows (for maps)."""
-    from geoprospect.routes.plan import build_routes
 
     located = top[~top.geometry.isna() & ~top.geometry.is_empty]
     if located.empty:
@@ -261,8 +263,6 @@ def rank_layer(path=None, *, layer=None, crs=None, encoding=None, strict: bool =
     >>> import geoprospect as gp
     >>> gp.rank_layer(draws=0, countries=["MWI"])[["rank", "name"]]      # doctest: +SKIP
     """
-    from geoprospect.io.bundled import layer_path
-    from geoprospect.io.validate import load_layer
 
     source = path if path is not None else layer_path("deposits.geojson")
     gdf, problems = load_layer(source, layer=layer, crs=crs, encoding=encoding, strict=strict)
@@ -288,7 +288,6 @@ def check_model_inputs(model: ScoringModel, covariate_names) -> None:
         Naming the missing covariates (``option="raster"``: the CLI adds the flag).
     """
     known = set(covariate_names or ())
-    from geoprospect.features import FEATURE_NAMES
 
     missing = [c for c in model.feature_names if c not in FEATURE_NAMES and c not in known]
     if missing:

@@ -127,12 +127,12 @@ def test_verbosity_flags_accepted(deposits_gdf, write_layer):
 
 
 def _break_load_layer(monkeypatch, exc):
-    import geoprospect.io.validate
+    import geoprospect.cli.validate
 
     def boom(*args, **kwargs):
         raise exc
 
-    monkeypatch.setattr(geoprospect.io.validate, "load_layer", boom)
+    monkeypatch.setattr(geoprospect.cli.validate, "load_layer", boom)  # the name the command calls
 
 
 def test_internal_error_exit_1_without_traceback(monkeypatch, write_csv):

@@ -15,6 +15,7 @@ Summary
 """
 
 from geoprospect.batch.chunks import ReadOptions, iter_chunks
+from geoprospect.batch.engine_dask import run_dask as _run
 from geoprospect.batch.engine_local import Job, WholeSet, plan, run_local
 from geoprospect.batch.inputs import expand_inputs
 from geoprospect.batch.pipeline import Settings, score_chunk
@@ -23,7 +24,6 @@ from geoprospect.batch.summary import Summary
 
 def run_dask(*args, **kwargs):
     """See :func:`geoprospect.batch.engine_dask.run_dask` (imports dask only when called)."""
-    from geoprospect.batch.engine_dask import run_dask as _run
 
     return _run(*args, **kwargs)
 

@@ -30,6 +30,15 @@ import pandas as pd
 from geoprospect.batch.geometry import Projector, decode_geometry, geo_metadata, geoparquet_crs
 from geoprospect.errors import LayerError
 from geoprospect.io.problems import Problem
+from geoprospect.io.read import (
+    DELIMITED,
+    PARQUET,
+    SPREADSHEET,
+    geometry_from_columns,
+    layer_extension,
+    read_layer,
+    sniff_delimiter,
+)
 
 
 @dataclass
@@ -74,7 +83,6 @@ class ReadOptions:
 
 def kind_of(path: Path) -> str:
     """``parquet``, ``csv``, ``sheet`` or ``ogr``."""
-    from geoprospect.io.read import DELIMITED, PARQUET, SPREADSHEET, layer_extension
 
     ext = layer_extension(path)
     if ext in PARQUET:
@@ -166,7 +174,6 @@ def _from_columns(frame: pd.DataFrame, path: Path, start: int, project: Projecto
     """A chunk of a table with coordinate (or WKT) columns; the table's columns are all kept."""
     import pyarrow as pa
 
-    from geoprospect.io.read import geometry_from_columns
 
     problems: list[Problem] = []
     gdf = geometry_from_columns(frame, path, problems)
@@ -236,7 +243,6 @@ def _parquet_range(pf, first: int, last: int, chunk_size: int):
 
 
 def _csv_chunks(path, chunk_size, opts):
-    from geoprospect.io.read import sniff_delimiter
 
     enc = opts.encoding or "utf-8-sig"
     try:
@@ -270,7 +276,6 @@ def _csv_chunks(path, chunk_size, opts):
 def _sheet_chunks(path, chunk_size, opts):
     import pyarrow as pa
 
-    from geoprospect.io.read import read_layer
 
     gdf = read_layer(path, layer=opts.layer, crs=opts.crs, encoding=opts.encoding)
     problems = gdf.attrs.get("problems", [])

@@ -26,6 +26,7 @@ import uuid
 from pathlib import Path
 
 from geoprospect.batch.chunks import iter_chunks, kind_of, raw_fields
+from geoprospect.batch.engine_local import Hooks
 from geoprospect.batch.pipeline import WHOLE_SET_COLUMNS, Settings, context, score_chunk
 from geoprospect.batch.sinks import Sink, unify
 from geoprospect.batch.summary import MAX_LISTED, Summary, count
@@ -119,7 +120,6 @@ def run_dask(inputs: list[Path], target: Path, settings: Settings, *, scheduler:
     strict : bool
         Any rejected row (or failed file) fails the run and leaves no output.
     """
-    from geoprospect.batch.engine_local import Hooks
 
     hooks = hooks or Hooks()
     summary = summary or Summary(engine="dask")

@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from geoprospect.batch import parallel
 from geoprospect.batch.chunks import iter_chunks, raw_fields
 from geoprospect.batch.pipeline import (
     WHOLE_SET_COLUMNS,
@@ -33,9 +34,10 @@ from geoprospect.batch.pipeline import (
     context,
     score_chunk,
 )
-from geoprospect.batch.sinks import Sink, unify
+from geoprospect.batch.sinks import Sink, conform, unify
 from geoprospect.batch.summary import Summary
-from geoprospect.errors import LayerError, ValidationFailed
+from geoprospect.errors import LayerError, OutputError, ValidationFailed
+from geoprospect.io.problems import Problem
 from geoprospect.pipeline import ScoredRows, whole_set
 
 SOURCE_COLUMNS = ("source_file", "source_row")
@@ -81,7 +83,6 @@ class _Gathered:
 
 def plan(inputs: list[Path], output: Path | None, out_dir: Path | None, fmt: str = ".parquet") -> list[Job]:
     """One merged job (``output``) or one job per input written to ``out_dir/<stem>_scored<fmt>``."""
-    from geoprospect.errors import OutputError
 
     if (output is None) == (out_dir is None):
         raise OutputError("give either an output file or an output folder, not both or neither",
@@ -134,7 +135,6 @@ def run_local(jobs: list[Job], settings: Settings, *, workers: int | None = 1, s
     WorkerError
         A worker process died.
     """
-    from geoprospect.batch import parallel
 
     summary = summary or Summary(engine="local")
     hooks = hooks or Hooks()
@@ -252,7 +252,6 @@ def _schema(fields):
 
 
 def _file_problem(path, exc):
-    from geoprospect.io.problems import Problem
 
     return Problem(Path(path).name, None, "file", f"{exc} (file skipped)")
 
@@ -263,7 +262,6 @@ def _whole_set(gathered: _Gathered, ctx: Context, whole: WholeSet):
 
     if not gathered.tables:
         return None
-    from geoprospect.batch.sinks import conform
 
     schema = pa.schema(unify([t.schema for t in gathered.tables]))
     table = pa.concat_tables([conform(t, schema) for t in gathered.tables])

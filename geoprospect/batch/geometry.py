@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from geoprospect.errors import LayerError
+from geoprospect.io.read import to_wgs84
 
 
 class Projector:
@@ -35,7 +36,6 @@ class Projector:
         if self._lonlat:
             return geoms
 
-        from geoprospect.io.read import to_wgs84
 
         gdf = gpd.GeoDataFrame(geometry=gpd.GeoSeries(geoms), crs=self.file_crs)
         with warnings.catch_warnings():

@@ -21,13 +21,13 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from geoprospect.errors import LayerError
+from geoprospect.io.read import SUPPORTED, layer_extension
 
 GLOB_CHARS = set("*?[")
 
 
 def supported_extension(path: Path) -> str | None:
     """The format-deciding extension of ``path`` if geoprospect can read it, else None."""
-    from geoprospect.io.read import SUPPORTED, layer_extension
 
     ext = layer_extension(path)
     return ext if ext in SUPPORTED else None

@@ -35,6 +35,7 @@ from pathlib import Path
 from geoprospect.batch.pipeline import ChunkResult, Context, Settings, score_chunk
 from geoprospect.batch.transfer import SpooledTable, count_chunks, tasks
 from geoprospect.errors import WorkerError
+from geoprospect.io import countries as countries
 
 log = logging.getLogger(__name__)
 
@@ -290,7 +291,6 @@ def warm(chunk_size: int) -> None:
                  "geoprospect.io.validate", "geoprospect.io.geochecks", "geoprospect.io.countries",
                  "geoprospect.io.reference"):
         importlib.import_module(name)
-    from geoprospect.io import countries as countries
 
     try:
         countries.warm(grid=chunk_size >= countries.GRID_MIN_POINTS)

@@ -22,6 +22,8 @@ import pandas as pd
 
 from geoprospect.batch.pipeline import GEOMETRY
 from geoprospect.errors import OutputError
+from geoprospect.features.columns import point_coords
+from geoprospect.io.write import atomic_path, output_format, write_table
 
 STREAMED = (".parquet", ".csv")
 
@@ -90,7 +92,6 @@ class Sink:
 
     def __init__(self, target: Path, input_fields: list, *, overwrite: bool = False,
                  metadata: dict | None = None, coords_in_columns: bool = False) -> None:
-        from geoprospect.io.write import output_format
 
         self.target = Path(target)
         self.ext = self.target.suffix.lower()
@@ -112,7 +113,6 @@ class Sink:
     def open(self) -> Sink:
         """Reserve the temporary file (streamed formats)."""
         if self.ext in STREAMED:
-            from geoprospect.io.write import atomic_path
 
             self._tmp = self._stack.enter_context(atomic_path(self.target, overwrite=self.overwrite))
         return self
@@ -199,7 +199,6 @@ class Sink:
         if present.any():
             import geopandas as gpd
 
-            from geoprospect.features.columns import point_coords
 
             x, y = point_coords(gpd.GeoDataFrame(geometry=list(geoms[present])))
             lon[present], lat[present] = np.round(x, 6), np.round(y, 6)
@@ -216,7 +215,6 @@ class Sink:
         import pyarrow as pa
         import shapely
 
-        from geoprospect.io.write import write_table
 
         table = pa.concat_tables(self._tables)
         self._tables.clear()

@@ -15,6 +15,7 @@ import warnings
 import click
 
 from geoprospect._version import __version__
+from geoprospect.errors import GeoprospectError
 
 COMMANDS = {
     "layers": ("geoprospect.cli.layers", "layers", "List the bundled layers and their sources."),
@@ -33,7 +34,6 @@ class LazyGroup(click.Group):
     exceptions into one-line messages with the documented exit codes."""
 
     def invoke(self, ctx: click.Context):
-        from geoprospect.errors import GeoprospectError
 
         try:
             return super().invoke(ctx)

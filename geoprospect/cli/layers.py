@@ -6,12 +6,13 @@ import json
 
 import click
 
+from geoprospect.io.bundled import catalog, layers_dir, row_count
+
 
 @click.command()
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 def layers(fmt):
     """List the layers geoprospect ships with, where their data came from and their licence."""
-    from geoprospect.io.bundled import catalog, layers_dir, row_count
 
     table = catalog()
     table.insert(1, "rows", [row_count(f) for f in table["file"]])

@@ -7,6 +7,12 @@ from pathlib import Path
 import click
 
 from geoprospect.cli.options import country_option, overwrite_option, parse_countries, read_options
+from geoprospect.errors import OutputError
+from geoprospect.io.bundled import data_date, layer_path
+from geoprospect.io.read import read_layer
+from geoprospect.maps import make_map, save_map
+from geoprospect.maps.build import DEFAULT_TITLE
+from geoprospect.pipeline import rank_layer
 
 
 @click.command("map")
@@ -37,11 +43,6 @@ def map_command(layer_file, layer, crs, encoding, output, offline, route_top, le
     """
     import geopandas as gpd
 
-    from geoprospect.errors import OutputError
-    from geoprospect.io.bundled import data_date, layer_path
-    from geoprospect.io.read import read_layer
-    from geoprospect.maps import make_map, save_map
-    from geoprospect.maps.build import DEFAULT_TITLE
 
     if Path(output).suffix.lower() not in {".html", ".htm"}:
         raise OutputError(f"{output}: a map is written as .html")
@@ -52,7 +53,6 @@ def map_command(layer_file, layer, crs, encoding, output, offline, route_top, le
         if "score" in table.columns:
             ranked = table
     if ranked is None:
-        from geoprospect.pipeline import rank_layer
 
         ranked = rank_layer(layer_file, layer=layer, crs=crs, encoding=encoding, countries=codes)
     if codes and "country" in ranked.columns:

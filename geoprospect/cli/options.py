@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import click
 
+from geoprospect.errors import RasterError
+from geoprospect.features.covariates import parse_raster_options
+from geoprospect.io.countries import to_iso3
+from geoprospect.model.mcda import parse_weights
+
 layer_option = click.option(
     "--layer", default=None, metavar="NAME",
     help="Layer inside a multi-layer file (GeoPackage, KML).",
@@ -45,7 +50,6 @@ def parse_countries(value: str | None, option: str = "--country") -> list[str] |
     """Turn ``"IND,Australia,mw"`` into ISO3 codes; a bad name is a usage error of ``option``."""
     if not value:
         return None
-    from geoprospect.io.countries import to_iso3
 
     codes = []
     for part in value.split(","):
@@ -61,8 +65,6 @@ def parse_countries(value: str | None, option: str = "--country") -> list[str] |
 
 
 def _rasters_callback(ctx, param, value):
-    from geoprospect.errors import RasterError
-    from geoprospect.features.covariates import parse_raster_options
 
     try:
         return parse_raster_options(value)
@@ -79,7 +81,6 @@ raster_option = click.option(
 
 
 def _weights_callback(ctx, param, value):
-    from geoprospect.model.mcda import parse_weights
 
     try:
         return parse_weights(value)

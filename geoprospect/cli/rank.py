@@ -14,6 +14,15 @@ from geoprospect.cli.options import (
     weights_option,
 )
 from geoprospect.cli.scenario import parse_scenario, scenario_options
+from geoprospect.errors import LayerError, ValidationFailed
+from geoprospect.features.covariates import sample_rasters
+from geoprospect.io.bundled import data_date, layer_path
+from geoprospect.io.reference import price_deck
+from geoprospect.io.validate import errors_in, load_layer
+from geoprospect.io.write import write_table
+from geoprospect.maps import make_map, save_map
+from geoprospect.pipeline import rank as rank_deposits
+from geoprospect.pipeline import top_table
 
 
 @click.command()
@@ -50,10 +59,6 @@ def rank(layers, layer, crs, encoding, country, model_path, prices_path, weights
     Prints the ranked table and writes OUT (-o) in any supported format; .json gives plain
     records with every output column.
     """
-    from geoprospect.errors import LayerError
-    from geoprospect.io.reference import price_deck
-    from geoprospect.pipeline import rank as rank_deposits
-    from geoprospect.pipeline import top_table
 
     parsed = weights
     countries = parse_countries(country)
@@ -62,7 +67,6 @@ def rank(layers, layer, crs, encoding, country, model_path, prices_path, weights
 
     covariates = None
     if rasters:
-        from geoprospect.features.covariates import sample_rasters
 
         covariates = sample_rasters(gdf, rasters)
     ranked = rank_deposits(gdf, model=model_path, weights=parsed, countries=countries,
@@ -74,15 +78,12 @@ def rank(layers, layer, crs, encoding, country, model_path, prices_path, weights
     _print(top_table(ranked, top), ranked, parsed)
     metadata = _metadata(ranked)
     if output:
-        from geoprospect.io.write import write_table
 
         write_table(ranked, output, overwrite=overwrite, metadata=metadata)
         click.echo(f"wrote {len(ranked)} rows to {output}", err=True)
     if map_path:
         import geopandas as gpd
 
-        from geoprospect.io.bundled import layer_path
-        from geoprospect.maps import make_map, save_map
 
         m = make_map(ranked, facilities=gpd.read_file(layer_path("facilities.geojson")),
                      route_legs=ranked.attrs.get("route_legs"),
@@ -95,11 +96,8 @@ def rank(layers, layer, crs, encoding, country, model_path, prices_path, weights
 def _load(layers, layer, crs, encoding):
     import pandas as pd
 
-    from geoprospect.errors import ValidationFailed
-    from geoprospect.io.validate import errors_in, load_layer
 
     if not layers:
-        from geoprospect.io.bundled import layer_path
 
         layers = (str(layer_path("deposits.geojson")),)
     frames = []
@@ -118,7 +116,6 @@ def _load(layers, layer, crs, encoding):
     merged = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs="EPSG:4326")
     dup = merged["id"].astype(str).duplicated()
     if dup.any():
-        from geoprospect.errors import LayerError
 
         raise LayerError(f"id {merged.loc[dup, 'id'].iloc[0]!r} appears in more than one layer")
     merged.index = pd.RangeIndex(1, len(merged) + 1, name="row")
@@ -127,7 +124,6 @@ def _load(layers, layer, crs, encoding):
 
 def _metadata(ranked) -> dict:
     from geoprospect import __version__
-    from geoprospect.io.bundled import data_date
 
     return {"data_date": data_date(), "model_sha256": ranked.attrs.get("model_sha256", ""),
             "geoprospect_version": __version__, "weights": ranked.attrs.get("weights")}

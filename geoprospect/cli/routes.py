@@ -5,7 +5,12 @@ from __future__ import annotations
 import click
 
 from geoprospect.cli.options import output_option, overwrite_option, read_options
-from geoprospect.cli.scenario import scenario_options
+from geoprospect.cli.scenario import build_network, scenario_options
+from geoprospect.errors import LayerError, ValidationFailed
+from geoprospect.io.bundled import layer_path
+from geoprospect.io.validate import errors_in, load_layer
+from geoprospect.io.write import write_table
+from geoprospect.routes import build_routes
 
 GEO_EXTENSIONS = (".geojson", ".geojsonl", ".gpkg", ".parquet", ".fgb")
 
@@ -29,9 +34,6 @@ def routes(layer_path, layer, crs, encoding, deposit, k, avoid, status, avoid_pa
     -o writes the route table (.csv .json .xlsx) or, for map formats (.geojson .gpkg .parquet
     .fgb .geojsonl), one LineString per leg with the route totals.
     """
-    from geoprospect.cli.scenario import build_network
-    from geoprospect.errors import LayerError
-    from geoprospect.routes import build_routes
 
     gdf = _load(layer_path, layer, crs, encoding)
     if deposit:
@@ -44,7 +46,6 @@ def routes(layer_path, layer, crs, encoding, deposit, k, avoid, status, avoid_pa
     if output:
         from pathlib import Path
 
-        from geoprospect.io.write import write_table
 
         if Path(output).suffix.lower() in GEO_EXTENSIONS:
             totals = plan.table.drop(columns=["summary"])
@@ -57,11 +58,8 @@ def routes(layer_path, layer, crs, encoding, deposit, k, avoid, status, avoid_pa
 
 
 def _load(path, layer, crs, encoding):
-    from geoprospect.errors import ValidationFailed
-    from geoprospect.io.validate import errors_in, load_layer
 
     if not path:
-        from geoprospect.io.bundled import layer_path
 
         path = str(layer_path("deposits.geojson"))
     gdf, problems = load_layer(path, layer=layer, crs=crs, encoding=encoding)
@@ -73,7 +71,6 @@ def _load(path, layer, crs, encoding):
 
 
 def _select(gdf, wanted: str):
-    from geoprospect.errors import LayerError
 
     ids = gdf["id"].astype(str) if "id" in gdf.columns else gdf.index.astype(str)
     hit = gdf[ids.str.lower() == wanted.lower()]

@@ -12,8 +12,13 @@ import sys
 
 import click
 
+from geoprospect.batch import Settings, Summary, WholeSet, expand_inputs, plan, run_dask, run_local
+from geoprospect.batch.chunks import ReadOptions, count_rows
+from geoprospect.batch.engine_local import Hooks
 from geoprospect.cli.options import overwrite_option, raster_option, read_options, weights_option
 from geoprospect.cli.scenario import parse_scenario, scenario_options
+from geoprospect.io.bundled import data_date
+from geoprospect.model.estimator import file_sha256
 
 MAX_SHOWN = 20
 """Rejected rows listed on stderr; the rest are counted (all of them are in --json)."""
@@ -77,9 +82,6 @@ def score(ctx, inputs, output, out_dir, fmt, layer, crs, encoding, model_path, i
     also gets source_file and source_row. Rows that fail validation are reported (file, row,
     reason) and skipped; the rest are scored (--strict: nothing is written).
     """
-    from geoprospect.batch import Settings, Summary, WholeSet, expand_inputs, plan, run_local
-    from geoprospect.batch.chunks import ReadOptions, count_rows
-    from geoprospect.batch.engine_local import Hooks
 
     quiet = quiet or (ctx.obj or {}).get("verbosity", 0) < 0
     if engine == "dask" and (out_dir or add_rank or draws):
@@ -104,7 +106,6 @@ def score(ctx, inputs, output, out_dir, fmt, layer, crs, encoding, model_path, i
             bar.start()
             if not output:
                 raise click.UsageError("--engine dask needs -o/--output (a folder of GeoParquet parts)")
-            from geoprospect.batch import run_dask
 
             run_dask(files, output, settings, scheduler=scheduler, workers=workers, processes=not threads,
                      strict=strict,
@@ -127,13 +128,11 @@ def score(ctx, inputs, output, out_dir, fmt, layer, crs, encoding, model_path, i
 
 def _metadata(model_path) -> dict:
     from geoprospect import __version__
-    from geoprospect.io.bundled import data_date
 
     meta = {"data_date": data_date(), "geoprospect_version": __version__}
     try:
         from pathlib import Path
 
-        from geoprospect.model.estimator import file_sha256
 
         if model_path:
             meta["model_sha256"] = file_sha256(Path(model_path))

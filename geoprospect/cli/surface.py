@@ -6,8 +6,11 @@ import sys
 
 import click
 
-from geoprospect.cli.options import overwrite_option, raster_option
-from geoprospect.cli.scenario import scenario_options
+from geoprospect.cli.options import overwrite_option, parse_countries, raster_option
+from geoprospect.cli.scenario import build_network, scenario_options
+from geoprospect.errors import RasterError
+from geoprospect.surfaces.grid import country_grid
+from geoprospect.surfaces.write import parse_grade, write_surface
 
 
 @click.command()
@@ -37,11 +40,6 @@ def surface(ctx, country, resolution, grade, model_path, rasters, avoid, status,
     compressed, with overviews; nodata (-9999) outside the country. Computed window by window,
     so memory stays flat for any size.
     """
-    from geoprospect.cli.options import parse_countries
-    from geoprospect.cli.scenario import build_network
-    from geoprospect.errors import RasterError
-    from geoprospect.surfaces.grid import country_grid
-    from geoprospect.surfaces.write import parse_grade, write_surface
 
     codes = parse_countries(country) or []
     if len(codes) != 1:

@@ -7,7 +7,14 @@ from pathlib import Path
 import click
 
 from geoprospect.cli.options import overwrite_option, raster_option, read_options
-from geoprospect.cli.scenario import scenario_options
+from geoprospect.cli.scenario import build_network, scenario_options
+from geoprospect.errors import ValidationFailed
+from geoprospect.features.covariates import sample_rasters
+from geoprospect.io.bundled import layer_path
+from geoprospect.io.validate import errors_in, load_layer
+from geoprospect.model.estimator import save_model
+from geoprospect.model.fit import deposit_stability, summary_lines, write_report
+from geoprospect.model.fit import train as fit
 
 
 @click.command()
@@ -29,12 +36,6 @@ from geoprospect.cli.scenario import scenario_options
 def train(layer_file, layer, crs, encoding, label, output, seed, n_boot, as_of, avoid, status,
           avoid_passage, to, network_path, rasters, overwrite):
     """Train on LAYER (default: the bundled global projects) and write OUTPUT.skops."""
-    from geoprospect.cli.scenario import build_network
-    from geoprospect.errors import ValidationFailed
-    from geoprospect.io.validate import errors_in, load_layer
-    from geoprospect.model.estimator import save_model
-    from geoprospect.model.fit import summary_lines, write_report
-    from geoprospect.model.fit import train as fit
 
     out = Path(output)
     if out.suffix != ".skops":
@@ -43,7 +44,6 @@ def train(layer_file, layer, crs, encoding, label, output, seed, n_boot, as_of, 
         raise click.BadParameter(f"{out} exists; pass --overwrite", param_hint="-o")
     bundled = layer_file is None
     if bundled:
-        from geoprospect.io.bundled import layer_path
 
         layer_file = str(layer_path("projects.geojson"))
     gdf, problems = load_layer(layer_file, layer=layer, crs=crs, encoding=encoding)
@@ -54,7 +54,6 @@ def train(layer_file, layer, crs, encoding, label, output, seed, n_boot, as_of, 
     network = build_network(avoid, status, avoid_passage, to, network_path)
     raster_features = None
     if rasters:
-        from geoprospect.features.covariates import sample_rasters
 
         raster_features = sample_rasters(gdf, rasters)
     model, report = fit(gdf, label=label, seed=seed, n_boot=n_boot, as_of=as_of, network=network,
@@ -64,8 +63,6 @@ def train(layer_file, layer, crs, encoding, label, output, seed, n_boot, as_of, 
     save_model(model, out, overwrite=overwrite)
     stability = None
     if bundled:  # the default model's card shows the bundled deposits' rank stability
-        from geoprospect.io.bundled import layer_path
-        from geoprospect.model.fit import deposit_stability
 
         deposits, _ = load_layer(layer_path("deposits.geojson"))
         stability = deposit_stability(model, deposits, network=network)

@@ -7,7 +7,10 @@ from pathlib import Path
 
 import click
 
+from geoprospect.cli import one_line, option_hint
 from geoprospect.cli.options import read_options
+from geoprospect.errors import LayerError
+from geoprospect.io.validate import errors_in, load_layer
 
 
 @click.command()
@@ -23,9 +26,6 @@ def validate(layers, layer, crs, encoding, fmt, show_warnings):
     Each problem names the file, the 1-based row (with id/name) and the field. Exit code 0 when
     no layer has errors, 2 when any has (warnings alone do not fail).
     """
-    from geoprospect.cli import one_line, option_hint
-    from geoprospect.errors import LayerError
-    from geoprospect.io.validate import errors_in, load_layer
 
     report = []
     failed = False

@@ -14,6 +14,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from geoprospect.features.grade import grade_features
+from geoprospect.features.logistics import logistics_features
+from geoprospect.features.risk import risk_features
+
 
 @dataclass(frozen=True)
 class Feature:
@@ -75,9 +79,6 @@ def build_features(gdf, *, network=None, prices=None, risk_table=None) -> pd.Dat
     pandas.DataFrame
         Same index as ``gdf``; the columns of :data:`FEATURE_NAMES` plus report columns.
     """
-    from geoprospect.features.grade import grade_features
-    from geoprospect.features.logistics import logistics_features
-    from geoprospect.features.risk import risk_features
 
     parts = [
         grade_features(gdf, prices=prices),

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from geoprospect.core.text import by_distinct
+
 
 def numeric(gdf, name: str) -> np.ndarray:
     """Column as float array; all-NaN when the column is absent."""
@@ -17,7 +19,6 @@ def text(gdf, name: str) -> pd.Series:
     """Column as lower-case string Series ('' where missing)."""
     if name not in gdf.columns:
         return pd.Series("", index=gdf.index, dtype="object")
-    from geoprospect.core.text import by_distinct
 
     # lower-case each distinct value once (batch columns repeat a few values many times)
     return by_distinct(gdf[name], lambda s: s.str.lower()).fillna("")
@@ -25,7 +26,6 @@ def text(gdf, name: str) -> pd.Series:
 
 def iso3_codes(gdf) -> pd.Series:
     """The ``country`` column as upper-case ISO3 codes (object dtype, None where missing)."""
-    from geoprospect.core.text import by_distinct
 
     if "country" not in gdf.columns:
         return pd.Series(None, index=gdf.index, dtype="object")

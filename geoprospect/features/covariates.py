@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from geoprospect.errors import RasterError
+from geoprospect.features import FEATURE_NAMES
 
 NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 WINDOW = 512
@@ -42,7 +43,6 @@ def parse_raster_options(values: Iterable[str] | Mapping[str, str] | None) -> di
         Missing ``=``, a NAME that is not an identifier, clashes with a model feature or repeats,
         or a PATH that does not exist.
     """
-    from geoprospect.features import FEATURE_NAMES
 
     if not values:
         return {}

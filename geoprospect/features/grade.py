@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from geoprospect.features.columns import numeric, text
+from geoprospect.io.reference import price_deck
 
 BASTNAESITE = ("bastnaesite", "parisite", "synchysite")
 PHOSPHATE = ("monazite", "xenotime", "churchite", "florencite", "apatite")
@@ -39,7 +40,6 @@ def grade_features(gdf, *, prices=None) -> pd.DataFrame:
         Features of the grade pillar plus report columns ``contained_treo_t``,
         ``contained_ndpr_t``.
     """
-    from geoprospect.io.reference import price_deck
 
     deck = prices or price_deck()
     treo = numeric(gdf, "treo_pct")

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from geoprospect.features.columns import iso3_codes, numeric, point_coords
+from geoprospect.routes import site_logistics
 
 
 def logistics_features(gdf, *, network=None) -> pd.DataFrame:
@@ -29,7 +30,6 @@ def logistics_features(gdf, *, network=None) -> pd.DataFrame:
         ``port_km``, ``land_cost_usd_t``, ``cost_to_plant_usd_t`` (features) and report columns
         ``export_port``, ``plant_id``, ``land_km``, ``sea_km``, ``days_to_plant``.
     """
-    from geoprospect.routes import site_logistics
 
     lon, lat = point_coords(gdf)
     iso3 = iso3_codes(gdf).to_numpy(dtype=object)

@@ -7,7 +7,7 @@ import pandas as pd
 
 from geoprospect.core.text import distinct_rows
 from geoprospect.features.columns import iso3_codes, text
-from geoprospect.io.reference import WGI_PCT
+from geoprospect.io.reference import WGI_PCT, admin1_events, country_risk_table
 
 
 def risk_features(gdf, *, risk_table=None) -> pd.DataFrame:
@@ -24,7 +24,6 @@ def risk_features(gdf, *, risk_table=None) -> pd.DataFrame:
     pandas.DataFrame
         Risk features plus report columns ``wgi_mean_pct``, ``fraser_ppi``, ``risk_events``.
     """
-    from geoprospect.io.reference import admin1_events, country_risk_table
 
     table = risk_table if risk_table is not None else country_risk_table()
     iso3 = iso3_codes(gdf).to_numpy(dtype=object)

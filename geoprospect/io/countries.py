@@ -17,6 +17,9 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
+from geoprospect.core.cache import cache_dir, write_npz
+from geoprospect.io.bundled import layer_path
+
 COASTAL_TOLERANCE_DEG = 0.3
 """Maximum distance (degrees, about 33 km at the equator) from an outline for a point to count
 as in that country when it lies in no outline."""
@@ -133,7 +136,6 @@ def boundaries():
     """Return the bundled admin-0 outlines as a GeoDataFrame (EPSG:4326, columns iso3, name)."""
     import geopandas as gpd
 
-    from geoprospect.io.bundled import layer_path
 
     g = gpd.read_file(layer_path("countries.geojson"))
     return g[g["iso3"].notna()].reset_index(drop=True)
@@ -211,8 +213,6 @@ def _grid() -> tuple[np.ndarray, np.ndarray]:
     """
     import hashlib
 
-    from geoprospect.core.cache import cache_dir, write_npz
-    from geoprospect.io.bundled import layer_path
 
     codes = boundaries()["iso3"].to_numpy(dtype=object)
     digest = hashlib.sha256(layer_path("countries.geojson").read_bytes()).hexdigest()[:20]

@@ -12,6 +12,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from geoprospect.io.countries import boundaries, locate
 from geoprospect.io.problems import MAX_MESSAGES_PER_RULE, Problem, report
 
 BORDER_TOLERANCE_DEG = 0.15
@@ -83,7 +84,6 @@ def _safe_repair(original: np.ndarray, fixed: np.ndarray) -> np.ndarray:
 
 
 def check_country(out, file, problems, ident) -> None:
-    from geoprospect.io.countries import locate
 
     pts = out.attrs.pop("_xy")
     x, y = pts[:, 0], pts[:, 1]
@@ -132,7 +132,6 @@ def _distance_to_country(x, y, given, mask) -> np.ndarray:
     """Planar distance (degrees) from each masked point to the outline of its named country."""
     import shapely
 
-    from geoprospect.io.countries import boundaries
 
     world = boundaries()
     dist = np.full(len(x), np.inf)

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from geoprospect.errors import LayerError
+from geoprospect.io.bundled import layer_path
 
 WGI_PCT = ("wgi_va_pct", "wgi_pv_pct", "wgi_ge_pct", "wgi_rq_pct", "wgi_rl_pct", "wgi_cc_pct")
 """World Bank WGI percentile ranks (0-100, higher = better governance)."""
@@ -82,7 +83,6 @@ def price_deck(path: str | Path | None = None) -> PriceDeck:
 
 @cache
 def _bundled_deck() -> PriceDeck:
-    from geoprospect.io.bundled import layer_path
 
     p = layer_path("prices.csv")
     return _deck(read_table(p, ("product", "price_usd_per_kg", "period")), p.name)
@@ -117,7 +117,6 @@ def country_risk_table(path: str | None = None) -> pd.DataFrame:
     national figure, often missing), ``restrictive_events`` (count of in-force restrictive policy
     or security events at national level) and ``events`` (their ids).
     """
-    from geoprospect.io.bundled import layer_path
 
     p = Path(path) if path else layer_path("country_risk.csv")
     long = read_table(p, ("iso3", "indicator", "value", "year"))
@@ -142,7 +141,6 @@ def country_risk_table(path: str | None = None) -> pd.DataFrame:
 @cache
 def policy_events(path: str | None = None) -> pd.DataFrame:
     """The dated policy and security events table (``layers/policy_events.csv``)."""
-    from geoprospect.io.bundled import layer_path
 
     p = Path(path) if path else layer_path("policy_events.csv")
     return read_table(p, ("id", "iso3", "admin1", "event_type", "in_force"))

@@ -20,6 +20,9 @@ from geoprospect.io.problems import MAX_MESSAGES_PER_RULE, Problem, report, row_
 __all__ = ["BORDER_TOLERANCE_DEG", "MAX_MESSAGES_PER_RULE", "errors_in", "load_layer", "normalise",
            "validate"]
 from geoprospect.core.text import by_distinct, strip_or_none
+from geoprospect.errors import ValidationFailed
+from geoprospect.io.countries import normalise_countries
+from geoprospect.io.read import read_layer
 from geoprospect.io.schema import COLUMNS_BY_NAME, DEPOSIT_COLUMNS, canonical_name
 
 _STAGE_ALIASES = {
@@ -105,7 +108,6 @@ def normalise(gdf, *, file: str | None = None):
     if "id" in out.columns and not pd.api.types.is_string_dtype(out["id"]):
         out["id"] = out["id"].astype("object").where(out["id"].notna(), None)
     if "country" in out.columns:
-        from geoprospect.io.countries import normalise_countries
 
         iso3, unknown = normalise_countries(out["country"])
         for r in out.index[unknown.to_numpy()][:MAX_MESSAGES_PER_RULE]:
@@ -274,8 +276,6 @@ def load_layer(path, *, layer=None, crs=None, encoding=None, strict: bool = Fals
     -------
     (geopandas.GeoDataFrame, list of Problem)
     """
-    from geoprospect.errors import ValidationFailed
-    from geoprospect.io.read import read_layer
 
     raw = read_layer(path, layer=layer, crs=crs, encoding=encoding)
     gdf, problems = validate(normalise(raw))

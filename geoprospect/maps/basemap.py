@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from geoprospect.errors import LayerError
+from geoprospect.io.countries import boundaries
 
 SIMPLIFY_DEG = 0.05
 WGI_LABEL = "Governance risk index: 100 − mean WGI percentile rank (6 indicators, World Bank)"
@@ -26,7 +27,6 @@ def simplified_outlines(tolerance: float = SIMPLIFY_DEG):
     """Return the bundled country outlines simplified to ``tolerance`` degrees."""
     import shapely
 
-    from geoprospect.io.countries import boundaries
 
     world = boundaries()[["iso3", "name", "geometry"]].copy()
     geom = shapely.simplify(world.geometry.to_numpy(), tolerance, preserve_topology=True)

@@ -10,10 +10,15 @@ import numpy as np
 import pandas as pd
 
 from geoprospect.errors import LayerError, OutputError
+from geoprospect.io.bundled import data_date as bundled_date
+from geoprospect.io.countries import BOUNDARY_NOTE, country_name
+from geoprospect.io.write import atomic_path
 from geoprospect.maps import assets, payload, style
+from geoprospect.maps.basemap import country_risk_index, simplified_outlines
 from geoprospect.maps.elements import DataLayer, Setup, inline_script, inline_style
 from geoprospect.maps.legend import legend_html, title_html
 from geoprospect.maps.safe import escape_text
+from geoprospect.maps.surface import add_surface
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +78,6 @@ def make_map(
 
     deposits, skipped = _usable(ranked, "ranked")
     if data_date is None:
-        from geoprospect.io.bundled import data_date as bundled_date
 
         data_date = bundled_date() or None
     m = folium.Map(location=[0, 0], zoom_start=2, tiles=None if offline else "OpenStreetMap",
@@ -82,7 +86,6 @@ def make_map(
     _add_assets(m, offline)
     layers: list[DataLayer] = []
     if offline:
-        from geoprospect.maps.basemap import simplified_outlines
 
         base = DataLayer("countryLayer", payload.country_payload(simplified_outlines()),
                          "Countries", {"pane": "gpBase", "zIndex": 150}, overlay=False, control=False)
@@ -92,7 +95,6 @@ def make_map(
     stages = _add_facilities(m, facilities, layers)
     _add_deposits(m, deposits, layers)
     if surface is not None:
-        from geoprospect.maps.surface import add_surface
 
         add_surface(m, surface)
     bounds = None
@@ -142,7 +144,6 @@ def save_map(m, path, *, offline: bool = False, overwrite: bool = False) -> Path
         Wrong extension, existing file without ``overwrite``, missing folder, an online map
         asked to be saved offline, or external assets in an offline page.
     """
-    from geoprospect.io.write import atomic_path
 
     path = Path(path)
     if path.suffix.lower() not in {".html", ".htm"}:
@@ -196,7 +197,6 @@ def _add_assets(m, offline: bool) -> None:
 def _add_risk(m, country_risk, layers) -> str | None:
     if country_risk is None:
         return None
-    from geoprospect.maps.basemap import country_risk_index, simplified_outlines
 
     values, label = country_risk_index(country_risk)
     outlines = simplified_outlines()
@@ -256,7 +256,6 @@ def _add_facilities(m, facilities, layers) -> list[str]:
 
 
 def _add_deposits(m, deposits, layers) -> None:
-    from geoprospect.io.countries import country_name
 
     if not len(deposits):
         return
@@ -287,7 +286,6 @@ def _rank_order(gdf) -> pd.Index:
 
 
 def _attribution(offline: bool) -> str:
-    from geoprospect.io.countries import BOUNDARY_NOTE
 
     base = "Basemap: Natural Earth outlines · " if offline else ""
     text = escape_text(f"{base}Deposits, facilities: geoprospect layers (sources in popups) · ")

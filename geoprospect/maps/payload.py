@@ -14,6 +14,7 @@ import json
 import numpy as np
 import pandas as pd
 
+from geoprospect.io.countries import country_name
 from geoprospect.maps import style
 from geoprospect.maps.safe import clean_numbers, escape_series, plain_words, safe_urls
 
@@ -87,7 +88,6 @@ def _rows(geoms: list, columns: dict[str, pd.Series]) -> dict:
 
 def deposit_payload(gdf) -> dict:
     """Payload of deposits (already filtered to usable geometries)."""
-    from geoprospect.io.countries import country_name
 
     n = len(gdf)
     cols: dict[str, pd.Series] = {k: _text(gdf, c) for k, c in DEPOSIT_TEXT.items()}

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from geoprospect.maps.elements import Raw
+from geoprospect.maps.raster_overlay import surface_overlay
 from geoprospect.maps.safe import escape_text
 
 
@@ -17,7 +18,6 @@ def add_surface(m, path, *, opacity: float = 0.6) -> None:
     """Add the GeoTIFF at ``path`` to map ``m`` as a toggleable image overlay with a legend."""
     import folium
 
-    from geoprospect.maps.raster_overlay import surface_overlay
 
     uri, bounds, legend_html = surface_overlay(path)
     folium.raster_layers.ImageOverlay(

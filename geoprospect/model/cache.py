@@ -23,8 +23,11 @@ from pathlib import Path
 
 import numpy as np
 
+from geoprospect.core.cache import cache_dir, write_npz
 from geoprospect.errors import ModelError
+from geoprospect.model.compiled import CompiledTrees
 from geoprospect.model.estimator import ScoringModel, default_model_path, load_model, warn_versions
+from geoprospect.model.predict import compiled_trees
 
 log = logging.getLogger(__name__)
 FORMAT = 1
@@ -63,11 +66,9 @@ def load_for_scoring(path: str | Path | None = None) -> ScoringModel:
         except (OSError, ValueError, KeyError, ModelError) as exc:  # unreadable: rebuild it
             log.warning("ignoring unreadable compiled model %s (%s)", target, exc)
     model = load_model(path)
-    from geoprospect.model.predict import compiled_trees
 
     trees = compiled_trees(model)
     if trees is not None:
-        from geoprospect.core.cache import write_npz
 
         write_npz(target, **_to_arrays(model, trees))
     return model
@@ -75,7 +76,6 @@ def load_for_scoring(path: str | Path | None = None) -> ScoringModel:
 
 def cached_path(digest: str) -> Path:
     """Cache file of the model whose file has SHA-256 ``digest``."""
-    from geoprospect.core.cache import cache_dir
 
     return cache_dir() / "models" / f"{digest}-v{FORMAT}.npz"
 
@@ -92,7 +92,6 @@ def _to_arrays(model: ScoringModel, trees) -> dict[str, np.ndarray]:
 
 
 def _from_arrays(z, digest: str) -> ScoringModel:
-    from geoprospect.model.compiled import CompiledTrees
 
     if str(z["sha256"]) != digest:
         raise ModelError("compiled model belongs to another file")

@@ -6,13 +6,16 @@ from pathlib import Path
 
 import numpy as np
 
+from geoprospect.features import FEATURES
+from geoprospect.model.evaluation import beats
+from geoprospect.model.labels import OPPORTUNITY_YEARS
+
 
 def _fmt(v) -> str:
     return "n/a" if v is None else f"{v:.3f}"
 
 
 def _verdict(report: dict) -> str:
-    from geoprospect.model.evaluation import beats
 
     if "loco" not in report:
         return "- Leave-one-country-out is not possible: the training layer has one country."
@@ -42,8 +45,6 @@ def model_card(model, report: dict, *, figures_stem: Path | None = None,
     ``rank_worst`` (:func:`geoprospect.model.mcda.weight_sensitivity` of the bundled deposits) for the
     rank-stability chart.
     """
-    from geoprospect.features import FEATURES
-    from geoprospect.model.labels import OPPORTUNITY_YEARS
 
     meta = model.metadata
     figs = _figures(model, report, figures_stem, stability) if figures_stem else []

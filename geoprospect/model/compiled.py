@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from geoprospect.errors import ModelError
+
 MAX_NODES_PER_TREE = 31
 """Trees up to this size (depth 4) are compiled; a larger or categorical tree is left to
 scikit-learn (:func:`compile_trees` returns None)."""
@@ -137,7 +139,6 @@ def compile_trees(pipeline, pillars: list[str], pillar_names: list[str]) -> Comp
     geoprospect.errors.ModelError
         A tree splits on features of two pillars (the constraints were not applied).
     """
-    from geoprospect.errors import ModelError
 
     try:
         calibrated = pipeline.named_steps["classifier"].calibrated_classifiers_[0]

@@ -27,6 +27,8 @@ import pandas as pd
 
 from geoprospect.errors import ModelError
 from geoprospect.features import FEATURES, PILLARS
+from geoprospect.io.bundled import models_dir
+from geoprospect.io.write import atomic_path
 
 DEFAULT_MODEL = "default.skops"
 
@@ -145,7 +147,6 @@ def save_model(model: ScoringModel, path: str | Path, *, overwrite: bool = False
     """Save a model with skops, atomically; returns the path."""
     import skops.io as sio
 
-    from geoprospect.io.write import atomic_path
 
     payload = {
         "pipeline": model.pipeline,
@@ -220,7 +221,6 @@ def load_model(path: str | Path | None = None) -> ScoringModel:
 
 def default_model_path() -> Path:
     """The bundled default model file."""
-    from geoprospect.io.bundled import models_dir
 
     return models_dir() / DEFAULT_MODEL
 

@@ -12,11 +12,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from geoprospect.errors import ModelError
+from geoprospect.model.mcda import fit_bounds, pillar_scores, weighted_score
+from geoprospect.model.predict import fit_scoring_model, matrix
+
 
 def _oof(features, y, splits, *, seed: int):
-    from geoprospect.errors import ModelError
-    from geoprospect.model.mcda import fit_bounds, pillar_scores, weighted_score
-    from geoprospect.model.predict import fit_scoring_model, matrix
 
     n = len(y)
     model_p = np.full(n, np.nan)

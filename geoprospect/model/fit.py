@@ -13,6 +13,14 @@ import numpy as np
 import pandas as pd
 
 from geoprospect.errors import LayerError
+from geoprospect.features import FEATURE_NAMES, build_features
+from geoprospect.io.write import atomic_path
+from geoprospect.model.card import model_card
+from geoprospect.model.estimator import training_hash
+from geoprospect.model.evaluation import cross_validate
+from geoprospect.model.labels import outcome_label
+from geoprospect.model.mcda import pillar_scores, weight_sensitivity
+from geoprospect.model.predict import fit_scoring_model
 
 _TRUE = {"1", "1.0", "yes", "y", "true", "t"}
 _FALSE = {"0", "0.0", "no", "n", "false", "f"}
@@ -57,11 +65,6 @@ def train(gdf, *, label: str = "outcome", seed: int = 0, n_boot: int = 2000, as_
     (ScoringModel, dict)
         The model fitted on all labelled rows, and the validation report.
     """
-    from geoprospect.features import FEATURE_NAMES, build_features
-    from geoprospect.model.estimator import training_hash
-    from geoprospect.model.evaluation import cross_validate
-    from geoprospect.model.labels import outcome_label
-    from geoprospect.model.predict import fit_scoring_model
 
     y = outcome_label(gdf, as_of=as_of) if label == "outcome" else label_column(gdf, label)
     features = build_features(gdf, network=network)
@@ -92,8 +95,6 @@ def write_report(model, report: dict, out: Path, *, stability=None) -> tuple[Pat
     """Write ``<name>.md`` (model card) and ``<name>.metrics.json`` beside the model file."""
     import json
 
-    from geoprospect.io.write import atomic_path
-    from geoprospect.model.card import model_card
 
     out = Path(out)
     metrics_path = out.with_suffix(".metrics.json")
@@ -109,8 +110,6 @@ def write_report(model, report: dict, out: Path, *, stability=None) -> tuple[Pat
 
 def deposit_stability(model, deposits, *, network=None):
     """Rank stability of a deposit set across pillar weightings, for the model card chart."""
-    from geoprospect.features import build_features
-    from geoprospect.model.mcda import pillar_scores, weight_sensitivity
 
     features = build_features(deposits, network=network)
     pillars = pillar_scores(features, model.mcda_lo, model.mcda_hi)

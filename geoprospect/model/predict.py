@@ -22,9 +22,12 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from geoprospect.core.text import distinct_rows
 from geoprospect.errors import ModelError
-from geoprospect.features import PILLARS
+from geoprospect.features import FEATURE_NAMES, FEATURES, PILLARS
+from geoprospect.model.compiled import compile_trees
 from geoprospect.model.estimator import ScoringModel, build_estimator
+from geoprospect.model.mcda import fit_bounds, pillar_scores
 
 
 def _parts(model: ScoringModel):
@@ -42,7 +45,6 @@ SENTINEL = 1e9
 
 def encode_missing(X: pd.DataFrame) -> pd.DataFrame:
     """Encode unknown values of monotone features as their worst value (no credit)."""
-    from geoprospect.features import FEATURES
 
     direction = {f.name: f.monotone for f in FEATURES}
     out = X.astype(float).copy()
@@ -104,7 +106,6 @@ def probability(model: ScoringModel, X: pd.DataFrame) -> np.ndarray:
 def compiled_trees(model: ScoringModel):
     """The model's :class:`~geoprospect.model.compiled.CompiledTrees` (built once), or None."""
     if model.compiled is None:
-        from geoprospect.model.compiled import compile_trees
 
         if model.pipeline is None:
             raise ModelError("the model has neither a pipeline nor compiled trees")
@@ -150,7 +151,6 @@ def score_features(model: ScoringModel, features: pd.DataFrame) -> pd.DataFrame:
         ``score``, ``grade_score``, ``logistics_score``, ``risk_score``, ``contrib_<pillar>``
         and ``drivers`` (pillars by the size of their push, e.g. ``"risk -1.3; grade +0.8"``).
     """
-    from geoprospect.model.mcda import pillar_scores
 
     X = matrix(model, features)
     proba, contrib = score_terms(model, X)
@@ -171,7 +171,6 @@ def _drivers(contrib: pd.DataFrame) -> list[str]:
     n, k = values.shape
     if not n:
         return []
-    from geoprospect.core.text import distinct_rows
 
     # grouped by the values' bits, so that -0.0 and 0.0 keep their own signs
     key, first = distinct_rows(*(values[:, j].view(np.int64) for j in range(k)))
@@ -202,14 +201,11 @@ def fit_scoring_model(
     feature_names : sequence of str, optional
         Model columns (default: :data:`geoprospect.features.FEATURE_NAMES` plus nothing else).
     """
-    from geoprospect.features import FEATURE_NAMES
-    from geoprospect.model.mcda import fit_bounds
 
     X = features[list(feature_names or FEATURE_NAMES)].astype(float)
     import sklearn
 
     from geoprospect import __version__
-    from geoprospect.features import FEATURES
 
     y = pd.Series(y).astype(int)
     counts = y.value_counts()

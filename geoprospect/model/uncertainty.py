@@ -20,7 +20,10 @@ import numpy as np
 import pandas as pd
 
 from geoprospect.features.columns import numeric, text
+from geoprospect.features.grade import grade_features
 from geoprospect.io.reference import WGI_PCT
+from geoprospect.model.mcda import pillar_scores, weighted_score
+from geoprospect.model.predict import matrix, probability
 
 GRADE_SIGMA = {
     "reserve": 0.05, "measured": 0.05, "measured+indicated": 0.08, "indicated": 0.10,
@@ -79,8 +82,6 @@ def monte_carlo(gdf, features: pd.DataFrame, model, *, draws: int = 200, seed: i
 
 
 def _score(sample: pd.DataFrame, model, weights) -> np.ndarray:
-    from geoprospect.model.mcda import pillar_scores, weighted_score
-    from geoprospect.model.predict import matrix, probability
 
     if weights:
         return weighted_score(pillar_scores(sample, model.mcda_lo, model.mcda_hi), weights).to_numpy()
@@ -88,7 +89,6 @@ def _score(sample: pd.DataFrame, model, weights) -> np.ndarray:
 
 
 def _perturbed_features(gdf, features, model, draws, rng) -> pd.DataFrame:
-    from geoprospect.features.grade import grade_features
 
     n = len(gdf)
     total = n * draws

@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from geoprospect.errors import RouteError
+from geoprospect.io.bundled import layer_path
 
 KNOT_KMH = 1.852
 LAND_MODES = ("road", "rail", "road+rail")
@@ -83,7 +84,6 @@ def load_costs(path: str | Path | None = None) -> CostTable:
     CostTable
     """
     if path is None:
-        from geoprospect.io.bundled import layer_path
 
         path = layer_path("costs.csv")
     try:

@@ -16,6 +16,7 @@ import numpy as np
 
 from geoprospect.core.geodesy import SphereIndex, haversine_km
 from geoprospect.errors import RouteError
+from geoprospect.io.read import read_layer
 from geoprospect.routes.costs import CostTable
 
 
@@ -106,7 +107,6 @@ class RoadNetwork:
     @classmethod
     def read(cls, path) -> RoadNetwork:
         """Read a line layer with :func:`geoprospect.io.read.read_layer`."""
-        from geoprospect.io.read import read_layer
 
         gdf = read_layer(path)
         kinds = set(gdf.geom_type.dropna())

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from geoprospect.core.geodesy import haversine_km
 from geoprospect.routes.network import RouteNetwork
 
 
@@ -100,7 +101,6 @@ def transfer(net: RouteNetwork, a: dict, b: dict) -> list[Leg] | None:
     route through both facilities' ports. Otherwise: through the ports.
     """
     a_xy, b_xy = (a["lon"], a["lat"]), (b["lon"], b["lat"])
-    from geoprospect.core.geodesy import haversine_km
 
     if float(haversine_km(*a_xy, *b_xy)) < 1.0:
         return [site_leg(a["id"], b["id"], a_xy)]

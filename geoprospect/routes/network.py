@@ -16,6 +16,7 @@ import pandas as pd
 
 from geoprospect.core.geodesy import SphereIndex, haversine_km
 from geoprospect.errors import RouteError
+from geoprospect.io.bundled import layer_path
 from geoprospect.routes.costs import LAND_MODES, CostTable, load_costs
 from geoprospect.routes.land import LandModel, RoadNetwork
 from geoprospect.routes.policy import PolicyRules
@@ -134,7 +135,6 @@ class RouteNetwork:
         """The network from the bundled layers (ports, facilities, corridors, costs, policies)."""
         import geopandas as gpd
 
-        from geoprospect.io.bundled import layer_path
 
         return cls(
             gpd.read_file(layer_path("ports.geojson")), gpd.read_file(layer_path("facilities.geojson")),

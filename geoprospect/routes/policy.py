@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from geoprospect.io.bundled import layer_path
 from geoprospect.routes.feedstock import CONCENTRATES, Feed, split_list
 
 
@@ -35,7 +36,6 @@ class PolicyRules:
     @classmethod
     def bundled(cls) -> PolicyRules:
         """Rules from the bundled ``policy_events.csv``."""
-        from geoprospect.io.bundled import layer_path
 
         return cls(pd.read_csv(layer_path("policy_events.csv"), dtype=str))
 

@@ -71,7 +71,8 @@ class Scenario:
             An unknown facility status (``option="status"``) or passage.
         """
         if self not in _NETWORKS:
-            from geoprospect.routes.network import RouteNetwork
+            from geoprospect.routes.network import RouteNetwork  # network imports this module
+
 
             _NETWORKS[self] = RouteNetwork.bundled(
                 status=self.statuses, avoid=self.avoid, avoid_passages=self.avoid_passages,

@@ -24,6 +24,7 @@ import numpy as np
 
 from geoprospect.core.cache import cache_dir, write_npz
 from geoprospect.core.geodesy import haversine_km, path_length_km
+from geoprospect.errors import RouteError
 
 log = logging.getLogger(__name__)
 FORMAT = 2
@@ -34,7 +35,6 @@ PASSAGES = ("babalmandab", "bosporus", "gibraltar", "suez", "panama", "ormuz", "
 
 def check_passages(names) -> tuple[str, ...]:
     """Validate passage names against searoute's list; returns them lower-case and sorted."""
-    from geoprospect.errors import RouteError
 
     out = sorted({str(n).strip().lower() for n in names if str(n).strip()})
     bad = [n for n in out if n not in PASSAGES]

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from geoprospect.errors import RasterError
+from geoprospect.io.countries import boundaries, to_iso3
 
 M_PER_DEG_LAT = math.pi * 6371008.8 / 180
 """Metres per degree of latitude on the mean-radius sphere used by :mod:`geoprospect.core.geodesy`."""
@@ -118,7 +119,6 @@ def country_grid(iso3: str, resolution: str | float) -> SurfaceGrid:
     resolution : str or float
         See :func:`parse_resolution`.
     """
-    from geoprospect.io.countries import boundaries, to_iso3
 
     code = to_iso3(iso3)
     world = boundaries()

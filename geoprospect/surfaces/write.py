@@ -28,6 +28,13 @@ from pathlib import Path
 import numpy as np
 
 from geoprospect.errors import RasterError
+from geoprospect.features import build_features
+from geoprospect.features.covariates import join_rasters
+from geoprospect.io.write import atomic_path
+from geoprospect.model.cache import load_for_scoring
+from geoprospect.model.predict import matrix, probability
+from geoprospect.routes.network import RouteNetwork
+from geoprospect.routes.site import site_logistics
 from geoprospect.surfaces.grid import BLOCK, SurfaceGrid, country_grid
 
 NODATA = -9999.0
@@ -85,7 +92,6 @@ def surface_window(grid: SurfaceGrid, window, *, network=None, model=None, grade
     rasters : mapping NAME -> PATH, optional
         Covariates sampled at cell centres (a model trained with ``--raster`` needs them).
     """
-    from geoprospect.routes.site import site_logistics
 
     lon, lat = grid.centres(window)
     inside = grid.inside(window)
@@ -110,8 +116,6 @@ def _score_cells(x, y, iso3, attrs, network, model, rasters):
     import geopandas as gpd
     import shapely
 
-    from geoprospect.features import build_features
-    from geoprospect.model.predict import matrix, probability
 
     if model is None:
         raise RasterError("a score surface needs a model")
@@ -119,7 +123,6 @@ def _score_cells(x, y, iso3, attrs, network, model, rasters):
                            geometry=shapely.points(x, y), crs="EPSG:4326")
     features = build_features(gdf, network=network)
     if rasters:
-        from geoprospect.features.covariates import join_rasters
 
         features = join_rasters(features, gdf, rasters)
     # = geoprospect.model.predict.score_features(model, features)["score"], without the per-row pillar
@@ -178,17 +181,14 @@ def write_surface(path: str | Path, country: str, resolution: str | float, *, gr
     import rasterio
     from rasterio.enums import Resampling
 
-    from geoprospect.io.write import atomic_path
 
     if block % 16:
         raise RasterError(f"block size {block} must be a multiple of 16")
     grid = country_grid(country, resolution)
     if grade is not None and not hasattr(model, "pipeline"):
-        from geoprospect.model.cache import load_for_scoring
 
         model = load_for_scoring(model)
     if network is None:
-        from geoprospect.routes.network import RouteNetwork
 
         network = RouteNetwork.bundled()
     path = Path(path)
