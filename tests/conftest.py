@@ -1,10 +1,23 @@
-"""Generic fixtures: small deposit layers built in code, and a writer for them in any format."""
+"""Generic fixtures: a private cache folder for the session, small deposit layers built in
+code, and a writer for them in any format."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+
+
+@pytest.fixture(scope="session", autouse=True)
+def hermetic_cache(tmp_path_factory):
+    """Point ``GEOPROSPECT_CACHE_DIR`` at a fresh temporary folder for the whole session (one per
+    xdist worker), in ``os.environ`` so that the subprocesses tests start inherit it: no test
+    reads or writes the user's cache, and none trusts what an earlier run left there."""
+    folder = tmp_path_factory.mktemp("geoprospect-cache")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("GEOPROSPECT_CACHE_DIR", str(folder))
+        yield folder
+
 
 # one point well inside each of the five countries (lon, lat)
 INSIDE = {

@@ -85,7 +85,7 @@ def test_bad_rows_are_reported_and_the_rest_scored(csv_with_bad_rows, tmp_path, 
     assert rejected[3]["field"] == "treo_pct" and "maximum" in rejected[3]["message"]
     assert rejected[7]["field"] == "resource_mt" and "not a number" in rejected[7]["message"]
     assert "pipeline.csv: row 3" in r.stderr and "rejected" in r.stderr
-    assert sum(summary["rejected_by_reason"].values()) >= 3
+    assert sum(summary["rejected_by_reason"].values()) == 3
     got = read_any(out)
     assert got["id"].tolist() == [f"s{i}" for i in range(12) if i not in (2, 6, 9)]
     assert {"lat", "lon"} <= set(got.columns) and "wkt" not in got.columns  # CSV columns kept as is
@@ -228,5 +228,9 @@ def test_rank_over_merged_inputs_with_different_column_types(tmp_path, model_pat
     r = run("score", tmp_path / "a.parquet", tmp_path / "b.csv", "-o", out, "--model", model_path, "--rank")
     assert r.exit_code == 0, r.output
     got = read_any(out)
-    assert sorted(got["rank"]) == sorted(got["score"].rank(ascending=False, method="min").astype(int))
+    assert len(got) == 8
+    # row by row: a site's rank is 1 + the number of sites (of both files) with a higher score
+    score = got["score"].to_numpy()
+    higher = (score[None, :] > score[:, None]).sum(axis=1)
+    assert got["rank"].tolist() == (higher + 1).tolist()
     assert got["owner_ref"].tolist() == [str(v) for v in [*sites(5, seed=11)["owner_ref"], *g["owner_ref"]]]

@@ -67,6 +67,23 @@ def run(*args):
     return CliRunner().invoke(cli, [str(a) for a in args])
 
 
+HANG_GUARD_S = 300
+"""How long :func:`wait_for` waits before failing: only a guard against a hang, never a speed
+requirement (the events it waits for take well under a second)."""
+
+
+def wait_for(happened, what: str, proc: subprocess.Popen | None = None) -> None:
+    """Poll ``happened()`` until it is true; fail if ``proc`` exits first, or after
+    :data:`HANG_GUARD_S` seconds (so that a hung run fails the test instead of blocking it)."""
+    give_up = time.monotonic() + HANG_GUARD_S
+    while not happened():
+        if proc is not None and proc.poll() is not None:
+            pytest.fail(f"{what}: the process exited ({proc.returncode}) first: {proc.communicate()}")
+        if time.monotonic() > give_up:
+            pytest.fail(f"{what}: still not so after {HANG_GUARD_S} s; hang guard, not a timing test")
+        time.sleep(0.02)  # poll interval, not a synchronisation
+
+
 def no_leftovers(folder: Path, keep: set[str]):
     assert {p.name for p in folder.iterdir()} == keep
     assert multiprocessing.active_children() == []
@@ -223,19 +240,27 @@ def test_sigint_to_the_process_group_stops_a_parallel_run(tmp_path, model_path, 
            "--chunk-size", "250", "--workers", "2", "-q"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
                             env={**os.environ, "OMP_NUM_THREADS": "1", "TMPDIR": str(spool)})
-    deadline = time.monotonic() + 60
-    while not any(p.name.startswith(".o.") for p in tmp_path.iterdir()):  # the first chunk is written
-        assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
-        time.sleep(0.02)
+    wait_for(lambda: any(p.name.startswith(".o.") for p in tmp_path.iterdir()),
+             "the first chunk is written to the partial output", proc)
     os.killpg(proc.pid, signal.SIGINT)
-    _, stderr = proc.communicate(timeout=30)
+    try:
+        _, stderr = proc.communicate(timeout=HANG_GUARD_S)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        pytest.fail(f"SIGINT did not stop the run within {HANG_GUARD_S} s (hang guard): {proc.communicate()}")
     assert proc.returncode == 130, stderr
     assert b"Interrupted" in stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["sites.parquet"]
     assert list(spool.iterdir()) == []
-    time.sleep(0.2)
-    with pytest.raises(ProcessLookupError):  # no worker left in the group
-        os.killpg(proc.pid, 0)
+
+    def group_gone() -> bool:
+        try:
+            os.killpg(proc.pid, 0)
+        except ProcessLookupError:
+            return True
+        return False
+
+    wait_for(group_gone, "every worker of the interrupted run has exited")  # none is left running
 
 
 def test_packed_chunks_round_trip_exactly():

@@ -111,7 +111,7 @@ def test_validate_read_options(write_csv, deposits_gdf, write_layer):
     gpkg = write_layer(deposits_gdf, "two.gpkg", layer="a")
     write_layer(deposits_gdf, "two.gpkg", layer="b")
     r = run("validate", gpkg)
-    assert r.exit_code == 2 and "--layer: two.gpkg: holds 2 layers (a, b); choose one" in r.stderr
+    assert r.exit_code == 2 and "two.gpkg: holds 2 layers (a, b); choose one (--layer)" in r.stderr
     assert run("validate", "--layer", "b", gpkg).exit_code == 0
 
 

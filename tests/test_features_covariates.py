@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import math
 
+import geopandas as gpd
 import numpy as np
 import pytest
+import rasterio
+import shapely
+from affine import Affine
 
-rasterio = pytest.importorskip("rasterio")
-gpd = pytest.importorskip("geopandas")
-shapely = pytest.importorskip("shapely")
-
-from affine import Affine  # noqa: E402
-
-from geoprospect.errors import RasterError  # noqa: E402
-from geoprospect.features.covariates import parse_raster_options, sample_one, sample_rasters  # noqa: E402
+from geoprospect.errors import RasterError
+from geoprospect.features.covariates import parse_raster_options, sample_one, sample_rasters
 
 # UTM 36S grid over southern Malawi: 1 km cells, origin (E 600000, N 8500000), 300 x 400 cells
 UTM = "EPSG:32736"

@@ -8,13 +8,11 @@ import zlib
 
 import numpy as np
 import pytest
+import rasterio
+from affine import Affine
 
-rasterio = pytest.importorskip("rasterio")
-
-from affine import Affine  # noqa: E402
-
-from geoprospect.errors import RasterError  # noqa: E402
-from geoprospect.maps.raster_overlay import png_data_uri, surface_overlay  # noqa: E402
+from geoprospect.errors import RasterError
+from geoprospect.maps.raster_overlay import png_data_uri, surface_overlay
 
 
 def _decode(uri: str) -> np.ndarray:

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from geoprospect.errors import ModelError
+from geoprospect.errors import ModelError, OutputError
 from geoprospect.features import FEATURE_NAMES
 from geoprospect.features.grade import grade_features
 from geoprospect.io.reference import WGI_PCT
@@ -153,7 +153,7 @@ def test_skops_round_trip_and_hash(trained, tmp_path):
     loaded = load_model(path)
     pd.testing.assert_frame_equal(score(model, feats), score(loaded, feats))
     assert len(loaded.sha256) == 64 and loaded.metadata["n_train"] == 80
-    with pytest.raises(Exception, match="exists"):
+    with pytest.raises(OutputError, match=r"m\.skops: exists; allow overwriting"):
         save_model(model, path)
 
 

@@ -64,9 +64,16 @@ def test_json_records(deposits_gdf, tmp_path):
 
 
 def test_plain_dataframe_outputs(tmp_path):
-    frame = pd.DataFrame({"id": ["a"], "score": [0.5]})
-    for ext in (".csv", ".json", ".xlsx", ".parquet"):
-        assert write_table(frame, tmp_path / f"t{ext}").exists()
+    frame = pd.DataFrame({"id": ["a", "b"], "name": ["Alpha", "Béta ; 稀土"], "score": [0.5, 12.25]})
+    readers = {
+        ".csv": lambda p: pd.read_csv(p),
+        ".json": lambda p: pd.DataFrame(json.loads(p.read_text(encoding="utf-8"))["records"]),
+        ".xlsx": lambda p: pd.read_excel(p, sheet_name="Results"),
+        ".parquet": lambda p: pd.read_parquet(p),
+    }
+    for ext, read in readers.items():
+        back = read(write_table(frame, tmp_path / f"t{ext}"))
+        pd.testing.assert_frame_equal(back, frame, obj=ext)
     with pytest.raises(OutputError, match=r"t\.gpkg: .*needs geometries"):
         write_table(frame, tmp_path / "t.gpkg")
     assert _leftovers(tmp_path) == []

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geoprospect.core.geodesy import haversine_km
+from geoprospect.core.geodesy import haversine_km, path_length_km
 from geoprospect.io.bundled import layer_path
 from geoprospect.routes import RouteNetwork, build_routes, site_logistics
 
@@ -104,9 +104,19 @@ def test_no_sea_leg_shorter_than_great_circle(plan, net):
     assert (net.sea.km[finite] >= full[finite] - 1e-6).all()
 
 
-def test_sea_leg_geometry_follows_searoute(plan):
+def test_sea_leg_geometry_follows_searoute(plan, net):
     sea = plan.legs[plan.legs["mode"] == "sea"]
-    assert (sea.geometry.map(lambda g: len(g.coords)) > 2).any()
+    assert len(sea) > 10
+    xy = net.ports.set_index("locode")[["lon", "lat"]]
+    coords = [np.asarray(g.coords) for g in sea.geometry]
+    # a network path (not a straight port-to-port line) from the leg's port to the other one ...
+    assert all(len(c) > 2 for c in coords)
+    np.testing.assert_allclose([c[0] for c in coords], xy.loc[sea["from_id"]].to_numpy(), atol=1e-9)
+    end_gap = np.array([c[-1] for c in coords]) - xy.loc[sea["to_id"]].to_numpy()
+    end_gap[:, 0] = (end_gap[:, 0] + 180) % 360 - 180  # a path drawn across the antimeridian
+    np.testing.assert_allclose(end_gap, 0, atol=1e-9)
+    # ... whose length is the leg's distance
+    np.testing.assert_allclose([path_length_km(c) for c in coords], sea["km"], rtol=1e-9)
 
 
 def test_every_bundled_route_joins_end_to_end(plan):

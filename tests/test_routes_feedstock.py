@@ -50,7 +50,7 @@ def test_feedstock_compatibility():
     assert accepts(fac(), "monazite_concentrate", mona) is None
     assert "does not accept" in accepts(fac(), "bastnaesite_concentrate", bast)
     both = deposit_feed("monazite;xenotime")
-    assert accepts(fac(), both.product, both) is not None  # lacks xenotime
+    assert accepts(fac(), both.product, both) == "does not accept monazite_concentrate+xenotime_concentrate"
     assert accepts(fac(feedstocks="monazite_concentrate;xenotime_concentrate"), both.product, both) is None
     assert accepts(fac(feedstocks="mixed_concentrate"), bast.product, bast) is None
 
@@ -72,7 +72,8 @@ def test_captive_plants_take_only_their_owners_ore():
     assert accepts(captive, mona.product, mona, owner="Lynas Rare Earths Ltd") is None
     # mine products need a sourced "yes"; intermediates only an explicit "no" stops
     unknown = fac(third_party_feed=None, stages="separation", feedstocks="mixed_chemical")
-    assert accepts(fac(third_party_feed=None), mona.product, mona, owner="X") is not None
+    reason = accepts(fac(third_party_feed=None), mona.product, mona, owner="X")
+    assert reason == "not sourced as taking third-party ore"
     assert accepts(unknown, "mixed_chemical", owner="Somebody") is None
 
 

@@ -6,14 +6,12 @@ import math
 
 import numpy as np
 import pytest
+import rasterio
+from affine import Affine
 
-rasterio = pytest.importorskip("rasterio")
-
-from affine import Affine  # noqa: E402
-
-from geoprospect.errors import ModelError, RasterError  # noqa: E402
-from geoprospect.surfaces.grid import M_PER_DEG_LAT, country_grid, parse_resolution  # noqa: E402
-from geoprospect.surfaces.write import (  # noqa: E402
+from geoprospect.errors import ModelError, OutputError, RasterError
+from geoprospect.surfaces.grid import M_PER_DEG_LAT, country_grid, parse_resolution
+from geoprospect.surfaces.write import (
     NODATA,
     compute_surface,
     parse_grade,
@@ -211,7 +209,7 @@ def test_written_geotiff_layout(tmp_path, net):
         assert src.descriptions == ("cost_to_plant_usd_t",)
         assert src.tags(1)["units"] == "USD/t concentrate" and src.tags()["country"] == "MWI"
         np.testing.assert_array_equal(src.read(1), compute_surface(g, network=net)[0])
-    with pytest.raises(Exception, match="exists"):
+    with pytest.raises(OutputError, match=r"mwi\.tif: exists; allow overwriting"):
         write_surface(path, "MWI", "0.1", network=net)
     with pytest.raises(RasterError, match="GeoTIFF"):
         write_surface(tmp_path / "x.png", "MWI", "0.5", network=net)

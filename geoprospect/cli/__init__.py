@@ -129,14 +129,14 @@ class Interrupted(click.ClickException):
 
 
 def option_hint(exc: BaseException) -> str:
-    """``"--crs: "`` for an error that concerns the ``crs`` option, else ``""``."""
+    """``" (--crs)"`` for an error that concerns the ``crs`` option, else ``""``."""
     option = getattr(exc, "option", None)
-    return f"--{option.replace('_', '-')}: " if option else ""
+    return f" (--{option.replace('_', '-')})" if option else ""
 
 
 def describe(exc: BaseException) -> str:
-    """One line for an expected error, prefixed with the CLI flag it concerns (``--crs: ...``)."""
-    return option_hint(exc) + one_line(exc)
+    """One line for an expected error, ending with the CLI flag it concerns (``... (--crs)``)."""
+    return one_line(exc) + option_hint(exc)
 
 
 def one_line(exc: BaseException) -> str:

@@ -42,7 +42,7 @@ def validate(layers, layer, crs, encoding, fmt, show_warnings):
             if fmt == "text":
                 text = one_line(exc)
                 named = text.startswith((str(path), Path(path).name))
-                click.echo(f"ERROR {option_hint(exc)}{text if named else f'{path}: {text}'}", err=True)
+                click.echo(f"ERROR {text if named else f'{path}: {text}'}{option_hint(exc)}", err=True)
             continue
         errs = errors_in(problems)
         failed |= bool(errs)

@@ -17,7 +17,7 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
-from geoprospect.core.cache import cache_dir, write_npz
+from geoprospect.core.cache import cache_dir, entry_key, read_npz, write_npz
 from geoprospect.io.bundled import layer_path
 
 COASTAL_TOLERANCE_DEG = 0.3
@@ -209,23 +209,22 @@ def _grid() -> tuple[np.ndarray, np.ndarray]:
     """0.1° grid: country index + 1 for cells wholly inside one outline, 0 elsewhere.
 
     Rasterising the outlines takes about 0.5 s, so the grid is kept in the cache folder
-    (:mod:`geoprospect.core.cache`) under the hash of the outlines file and the resolution.
+    (:mod:`geoprospect.core.cache`), keyed by the code version, the hash of the outlines file and the
+    resolution.
     """
     import hashlib
 
 
     codes = boundaries()["iso3"].to_numpy(dtype=object)
-    digest = hashlib.sha256(layer_path("countries.geojson").read_bytes()).hexdigest()[:20]
-    target = cache_dir() / f"country-grid-{digest}-{GRID_RES}-v{GRID_FORMAT}.npz"
-    try:
-        with np.load(target, allow_pickle=False) as z:
-            grid = z["grid"]
-            if grid.shape == (int(180 / GRID_RES), int(360 / GRID_RES)) and list(z["codes"]) == list(codes):
-                return grid, codes
-    except (OSError, ValueError, KeyError):  # missing or unreadable: build it
-        pass
+    digest = hashlib.sha256(layer_path("countries.geojson").read_bytes()).hexdigest()
+    target = cache_dir() / f"country-grid-{digest[:20]}-{GRID_RES}-v{GRID_FORMAT}.npz"
+    key = entry_key("country-grid", countries_sha256=digest, resolution=GRID_RES, format=GRID_FORMAT)
+    z = read_npz(target, key)
+    if z is not None and z["grid"].shape == (int(180 / GRID_RES), int(360 / GRID_RES)) \
+            and list(z["codes"]) == list(codes):
+        return z["grid"], codes
     grid = _build_grid()
-    write_npz(target, grid=grid, codes=np.array(codes, dtype=str))
+    write_npz(target, key, grid=grid, codes=np.array(codes, dtype=str))
     return grid, codes
 
 

@@ -3,11 +3,12 @@
 The first time a ``.skops`` file is scored, :func:`geoprospect.model.estimator.load_model` checks its
 types and loads it (importing scikit-learn and skops takes about 3 s); its trees and
 calibration are compiled to arrays (:mod:`geoprospect.model.compiled`) and stored as
-``models/<sha256 of the file>-v<FORMAT>.npz`` in :func:`geoprospect.core.cache.cache_dir`. Next time
+``models/<sha256 of the file>-v<FORMAT>.npz`` in :func:`geoprospect.core.cache.cache_dir`, keyed
+(:func:`geoprospect.core.cache.entry_key`) by that hash, this format and the code version. Next time
 the same file (same hash) is loaded from those arrays in milliseconds. The cache holds only
 numbers and text read with ``allow_pickle=False``: it can never run code, and a changed model
-file has a new hash, so a stale entry is never used. A file that fails skops' checks is never
-compiled, so it never reaches the cache.
+file or another geoprospect version has another key, so a stale entry is never used. A file
+that fails skops' checks is never compiled, so it never reaches the cache.
 
 The result is a :class:`~geoprospect.model.estimator.ScoringModel` whose ``pipeline`` is None: it scores,
 ranks and draws uncertainty bands exactly like the full model; training and evaluation load the
@@ -23,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from geoprospect.core.cache import cache_dir, write_npz
+from geoprospect.core.cache import cache_dir, entry_key, read_npz, write_npz
 from geoprospect.errors import ModelError
 from geoprospect.model.compiled import CompiledTrees
 from geoprospect.model.estimator import ScoringModel, default_model_path, load_model, warn_versions
@@ -55,22 +56,23 @@ def load_for_scoring(path: str | Path | None = None) -> ScoringModel:
     path = default_model_path() if path is None else Path(path)
     if not path.is_file() or path.suffix.lower() in (".pkl", ".pickle"):
         return load_model(path)  # its one-line errors
+
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     target = cached_path(digest)
-    if target.exists():
+    key = entry_key("compiled-model", model_sha256=digest, format=FORMAT)
+    arrays = read_npz(target, key)
+    if arrays is not None:
         try:
-            with np.load(target, allow_pickle=False) as z:
-                model = _from_arrays(z, digest)
+            model = _from_arrays(arrays, digest)
             warn_versions(model.metadata, path.name)
             return model
-        except (OSError, ValueError, KeyError, ModelError) as exc:  # unreadable: rebuild it
+        except (ValueError, KeyError, ModelError) as exc:  # unusable: rebuild it
             log.warning("ignoring unreadable compiled model %s (%s)", target, exc)
     model = load_model(path)
 
     trees = compiled_trees(model)
     if trees is not None:
-
-        write_npz(target, **_to_arrays(model, trees))
+        write_npz(target, key, **_to_arrays(model, trees))
     return model
 
 
@@ -91,11 +93,11 @@ def _to_arrays(model: ScoringModel, trees) -> dict[str, np.ndarray]:
     return arrays
 
 
-def _from_arrays(z, digest: str) -> ScoringModel:
+def _from_arrays(z: dict[str, np.ndarray], digest: str) -> ScoringModel:
 
     if str(z["sha256"]) != digest:
         raise ModelError("compiled model belongs to another file")
-    trees = CompiledTrees.from_arrays({k.removeprefix("tree_"): z[k] for k in z.files
+    trees = CompiledTrees.from_arrays({k.removeprefix("tree_"): v for k, v in z.items()
                                        if k.startswith("tree_")})
     metadata = json.loads(str(z["metadata_json"]))
     metadata["sha256"] = digest

@@ -74,6 +74,7 @@ class Scenario:
             from geoprospect.routes.network import RouteNetwork  # network imports this module
 
 
+
             _NETWORKS[self] = RouteNetwork.bundled(
                 status=self.statuses, avoid=self.avoid, avoid_passages=self.avoid_passages,
                 destination=self.destination, network_path=self.network_path)

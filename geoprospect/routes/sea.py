@@ -8,21 +8,20 @@ port-to-port distance, the passages crossed and the path geometry. Each port is 
 nearest network node with searoute's own k-d tree; the sea leg is port -> node -> ... -> node ->
 port and is never shorter than the great circle between the two ports.
 
-The matrix is cached as ``sea-<hash>.npz`` in :func:`cache_dir`; the hash covers the searoute
-version, the port codes and coordinates, the passage restrictions and this module's format.
+The matrix is cached as ``sea-<hash>.npz`` in :func:`cache_dir`; the hash (the entry's key,
+:func:`geoprospect.core.cache.entry_key`) covers the code version, the searoute version, the port
+codes and coordinates, the passage restrictions and this module's format.
 """
 
 from __future__ import annotations
 
-import hashlib
 import itertools
-import json
 import logging
 from pathlib import Path
 
 import numpy as np
 
-from geoprospect.core.cache import cache_dir, write_npz
+from geoprospect.core.cache import cache_dir, entry_key, read_npz, write_npz
 from geoprospect.core.geodesy import haversine_km, path_length_km
 from geoprospect.errors import RouteError
 
@@ -73,33 +72,28 @@ class SeaMatrix:
         """Hash of everything the matrix depends on."""
         from importlib.metadata import version  # not `import searoute`: 0.2 s of networkx
 
-        payload = {
-            "format": FORMAT, "searoute": version("searoute"),
-            "ports": [[c, round(float(x), 6), round(float(y), 6)]
-                      for c, x, y in zip(self.codes, self.lon, self.lat, strict=True)],
-            "restrictions": list(self.restrictions),
-        }
-        return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:20]
+        return entry_key(
+            "sea-matrix", format=FORMAT, searoute=version("searoute"),
+            ports=[[c, round(float(x), 6), round(float(y), 6)]
+                   for c, x, y in zip(self.codes, self.lon, self.lat, strict=True)],
+            restrictions=list(self.restrictions),
+        )
 
     def path(self) -> Path:
         """File of this matrix in the cache directory."""
-        return cache_dir() / f"sea-{self.key()}.npz"
+        return cache_dir() / f"sea-{self.key()[:20]}.npz"
 
     def load_or_build(self) -> SeaMatrix:
         """Read the cached matrix, or compute it and write the cache (atomically)."""
-        target = self.path()
-        if target.exists():
-            try:
-                with np.load(target, allow_pickle=False) as z:
-                    if list(z["codes"]) == self.codes:
-                        self.km, self.passages = z["km"], z["passages"]
-                        self._coords, self._offsets = z["coords"], z["offsets"]
-                        self.from_cache = True
-                        return self
-            except (OSError, ValueError, KeyError) as exc:  # corrupt cache: rebuild
-                log.warning("ignoring unreadable sea cache %s (%s)", target, exc)
+        target, key = self.path(), self.key()
+        z = read_npz(target, key)
+        if z is not None and list(z["codes"]) == self.codes:
+            self.km, self.passages = z["km"], z["passages"]
+            self._coords, self._offsets = z["coords"], z["offsets"]
+            self.from_cache = True
+            return self
         self.build()
-        write_npz(target, codes=np.array(self.codes), km=self.km, passages=self.passages,
+        write_npz(target, key, codes=np.array(self.codes), km=self.km, passages=self.passages,
                   coords=self._coords, offsets=self._offsets)
         return self
 
