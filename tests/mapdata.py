@@ -92,7 +92,7 @@ def facilities():
         "name": ["Cracker <img src=x onerror=window.__pwned=6>", "Separator ${1}", "Magnets `x`"],
         "country": ["AUS", "MYS", "JPN"], "stages": ["cracking", "cracking;separation", "magnet"],
         "status": ["operating"] * 3, "operator": ["op \\ 1", "op 2", "op 3"],
-        "capacity": [1000.0, None, 500.0], "capacity_unit": ["t/yr", None, "t/yr"],
+        "product_capacity_tpa": [1000.0, None, 500.0], "product": ["NdPr oxide", None, "NdFeB magnets"],
         "source": ["s1", "s2", "s3"],
     }, geometry=shapely.points([(121.5, -30.7), (103.4, 4.0), (136.9, 35.1)]), crs="EPSG:4326")
 

@@ -9,6 +9,7 @@ import pandas as pd
 from click.testing import CliRunner
 
 from geoprospect.cli import cli
+from geoprospect.io.bundled import layer_path
 
 
 def test_rank_bundled_writes_json_records(tmp_path):
@@ -18,7 +19,8 @@ def test_rank_bundled_writes_json_records(tmp_path):
     payload = json.loads(out.read_text())
     assert payload["metadata"]["data_date"] and len(payload["metadata"]["model_sha256"]) == 64
     recs = payload["records"]
-    assert len(recs) == 46 and recs[0]["rank"] == 1
+    n_layer = len(json.loads(layer_path("deposits.geojson").read_text())["features"])
+    assert len(recs) == n_layer and recs[0]["rank"] == 1
     assert {"score", "grade_score", "drivers", "p_top10", "lon", "lat"} <= set(recs[0])
     assert "Ranked deposits" in r.output
 

@@ -10,6 +10,7 @@ import pytest
 from geoprospect.core.geodesy import haversine_km, path_length_km
 from geoprospect.io.bundled import layer_path
 from geoprospect.routes import RouteNetwork, build_routes, site_logistics
+from geoprospect.routes.feedstock import accepts, deposit_feed
 
 
 @pytest.fixture(scope="module")
@@ -53,8 +54,14 @@ def test_malawi_leaves_through_mozambique(plan, net):
     assert mwi, "some Malawi deposit must have a route"
     for dep in mwi:
         assert port_country(net, best.at[dep, "export_port"]) == "MOZ"
-    # the export ban on raw concentrate is named on those routes
-    assert best.loc[mwi, "blocked_by"].str.contains("mwi-2025-10-raw-mineral-export-ban").all()
+    # the export ban on raw concentrate is named on those routes, except where the ban's own
+    # record exempts the deposit (Kangankunde: regulator's letter of 28 Oct 2025)
+    ban = "mwi-2025-10-raw-mineral-export-ban"
+    exempt = net.policy.exempt[ban]
+    assert "mwi-kangankunde" in exempt
+    named = best.loc[mwi, "blocked_by"].fillna("").str.contains(ban)
+    assert named[[d for d in mwi if d not in exempt]].all()
+    assert not named[[d for d in mwi if d in exempt]].any()
 
 
 def test_malawi_site_logistics_uses_corridor_ports(net):
@@ -70,8 +77,11 @@ def test_australian_monazite_reaches_third_party_plant_then_japanese_magnets(cac
     best = build_routes(dep, net, k=1).best().iloc[0]
     fac = net.facilities.set_index("id")
     first = best["plants"].split(" > ")[0]
-    assert "monazite_concentrate" in fac.at[first, "feedstocks"]
-    assert fac.at[first, "third_party_feed"] == "yes" and fac.at[first, "radioactive_licence"] == "yes"
+    feed = deposit_feed(dep["minerals"].iloc[0], dep["th_ppm"].iloc[0], dep["u_ppm"].iloc[0])
+    assert feed.product == "monazite_concentrate"
+    assert accepts(fac.loc[first].to_dict(), feed.product, feed, owner=dep["owner"].iloc[0]) is None
+    assert fac.at[first, "third_party_policy"] in ("yes", "case_by_case")
+    assert fac.at[first, "radioactive_licence"] == "yes"
     assert fac.at[best["magnet_maker"], "country"] == "JPN"
     assert "magnet" in fac.at[best["magnet_maker"], "stages"]
 
@@ -147,5 +157,9 @@ def test_site_logistics_on_bundled_deposits(net, deposits):
     without_owner = site_logistics(deposits.geometry.x, deposits.geometry.y, deposits["country"],
                                    minerals=deposits["minerals"], network=net)
     weld_alone = without_owner[deposits["id"].to_numpy() == "aus-mount-weld"].iloc[0]
-    assert weld_alone["plant_id"] != weld["plant_id"]
+    fac = net.facilities.set_index("id")
+    # without its owner a deposit only reaches plants sourced as taking third-party ore
+    assert fac.at[weld_alone["plant_id"], "third_party_policy"] in ("yes", "case_by_case")
+    captive = fac.index[fac["third_party_policy"] == "no"]
+    assert not without_owner["plant_id"].isin(captive).any()
     pd.testing.assert_series_equal(out["export_port"].isna(), out["plant_id"].isna(), check_names=False)

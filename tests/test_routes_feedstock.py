@@ -11,7 +11,7 @@ from geoprospect.routes.feedstock import accepts, deposit_feed, facility_output,
 
 def fac(**kw):
     base = {"id": "f", "stages": "cracking;separation", "feedstocks": "monazite_concentrate",
-            "radioactive_licence": "yes", "third_party_feed": "yes", "operator": "Plant Co"}
+            "radioactive_licence": "yes", "third_party_policy": "yes", "operator": "Plant Co"}
     base.update(kw)
     return base
 
@@ -67,12 +67,12 @@ def test_licensing_unknown_counts_as_not_licensed():
 
 def test_captive_plants_take_only_their_owners_ore():
     mona = deposit_feed("monazite")
-    captive = fac(third_party_feed="no", operator="Lynas Rare Earths")
+    captive = fac(third_party_policy="no", operator="Lynas Rare Earths")
     assert "owner" in accepts(captive, mona.product, mona, owner="Other Resources Ltd")
     assert accepts(captive, mona.product, mona, owner="Lynas Rare Earths Ltd") is None
     # mine products need a sourced "yes"; intermediates only an explicit "no" stops
-    unknown = fac(third_party_feed=None, stages="separation", feedstocks="mixed_chemical")
-    reason = accepts(fac(third_party_feed=None), mona.product, mona, owner="X")
+    unknown = fac(third_party_policy=None, stages="separation", feedstocks="mixed_chemical")
+    reason = accepts(fac(third_party_policy=None), mona.product, mona, owner="X")
     assert reason == "not sourced as taking third-party ore"
     assert accepts(unknown, "mixed_chemical", owner="Somebody") is None
 

@@ -18,7 +18,7 @@ PORTS = [  # locode, country, lon, lat
     ("AANEA", "AAA", 10.0, 0.0), ("AAFAR", "AAA", 14.0, 0.0), ("BBPOR", "BBB", 30.0, 0.0),
     ("CCPOR", "CCC", 30.0, 10.0), ("DDPOR", "DDD", 50.0, 0.0),
 ]
-BASE = {"status": "operating", "third_party_feed": "yes", "radioactive_licence": "yes",
+BASE = {"status": "operating", "third_party_policy": "yes", "radioactive_licence": "yes",
         "operator": "Plant Co", "port_locode": None}
 FACILITIES = [
     dict(id="b-crack", country="BBB", x=30.2, y=0.0, stages="cracking;separation",
@@ -28,9 +28,9 @@ FACILITIES = [
     dict(id="c-unlicensed", country="CCC", x=30.3, y=10.0, stages="cracking;separation",
          feedstocks="monazite_concentrate", radioactive_licence=None),
     dict(id="b-captive", country="BBB", x=30.1, y=0.1, stages="cracking;separation",
-         feedstocks="mixed_concentrate", third_party_feed="no", operator="Acme Mining"),
+         feedstocks="mixed_concentrate", third_party_policy="no", operator="Acme Mining"),
     dict(id="d-magnet", country="DDD", x=50.2, y=0.0, stages="magnet", feedstocks="separated_oxide",
-         third_party_feed=None, radioactive_licence=None),
+         third_party_policy=None, radioactive_licence=None),
     dict(id="b-planned", country="BBB", x=30.0, y=0.5, stages="cracking;separation",
          feedstocks="monazite_concentrate", status="planned"),
 ]

@@ -178,11 +178,20 @@ def test_score_band_matches_scoring_one_site(net, model, elev_raster):
 
 
 def test_no_compatible_plant_is_nodata_in_the_cost_band_only(net, model, elev_raster):
+    from geoprospect.routes import RouteNetwork
+
+    # avoid every country with a plant that takes xenotime concentrate: then no plant can
+    fac = net.facilities
+    takers = fac[fac["feedstocks"].fillna("").str.contains("xenotime|mixed_concentrate")]
+    closed = RouteNetwork.bundled(avoid=tuple(sorted(set(takers["country"]))))
     g = country_grid("MWI", "0.5")
-    out = compute_surface(g, network=net, model=model, grade={**GRADE, "minerals": "xenotime"},
+    out = compute_surface(g, network=closed, model=model, grade={**GRADE, "minerals": "xenotime"},
                           rasters={"elev": elev_raster})
     inside = out[1] != NODATA
     assert inside.any() and (out[0][inside] == NODATA).all()  # no plant takes xenotime: no cost
+    opened = compute_surface(g, network=net, model=model, grade={**GRADE, "minerals": "xenotime"},
+                             rasters={"elev": elev_raster})
+    assert (opened[0][inside] != NODATA).all()  # with the plants that take it, every cell has a cost
 
 
 def test_score_needs_the_models_raster_covariate(net, model):

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from geoprospect.core.text import by_distinct
+from geoprospect.io.schema import ree_minerals
 
 
 def numeric(gdf, name: str) -> np.ndarray:
@@ -16,12 +17,17 @@ def numeric(gdf, name: str) -> np.ndarray:
 
 
 def text(gdf, name: str) -> pd.Series:
-    """Column as lower-case string Series ('' where missing)."""
-    if name not in gdf.columns:
+    """Column as lower-case string Series ('' where missing). ``name="minerals"`` reads the
+    REE-bearing minerals (``main_ree_minerals`` where a row has it, see
+    :func:`geoprospect.io.schema.ree_minerals`)."""
+    if name == "minerals" and "main_ree_minerals" in gdf.columns:
+        column = ree_minerals(gdf)
+    elif name not in gdf.columns:
         return pd.Series("", index=gdf.index, dtype="object")
-
+    else:
+        column = gdf[name]
     # lower-case each distinct value once (batch columns repeat a few values many times)
-    return by_distinct(gdf[name], lambda s: s.str.lower()).fillna("")
+    return by_distinct(column, lambda s: s.str.lower()).fillna("")
 
 
 def iso3_codes(gdf) -> pd.Series:

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from geoprospect.features.columns import iso3_codes, numeric, point_coords
+from geoprospect.io.schema import ree_minerals
 from geoprospect.routes import site_logistics
 
 
@@ -28,20 +29,22 @@ def logistics_features(gdf, *, network=None) -> pd.DataFrame:
     -------
     pandas.DataFrame
         ``port_km``, ``land_cost_usd_t``, ``cost_to_plant_usd_t`` (features) and report columns
-        ``export_port``, ``plant_id``, ``land_km``, ``sea_km``, ``days_to_plant``.
+        ``export_port``, ``plant_id``, ``land_km``, ``sea_km``, ``days_to_plant``, ``co2_kg_t``,
+        ``land_mode`` and ``blocked_by`` (in-force rules forbidding the raw product's export).
     """
 
     lon, lat = point_coords(gdf)
     iso3 = iso3_codes(gdf).to_numpy(dtype=object)
-    minerals = gdf["minerals"].to_numpy(dtype=object) if "minerals" in gdf else None
+    minerals = ree_minerals(gdf).to_numpy(dtype=object)
     owner = gdf["owner"].to_numpy(dtype=object) if "owner" in gdf else None
+    ids = gdf["id"].to_numpy(dtype=object) if "id" in gdf else None
     result = site_logistics(
         lon, lat, iso3, minerals=minerals, th_ppm=numeric(gdf, "th_ppm"),
-        u_ppm=numeric(gdf, "u_ppm"), owner=owner, network=network,
+        u_ppm=numeric(gdf, "u_ppm"), owner=owner, network=network, ids=ids,
     )
     result.index = gdf.index
     cols = ["port_km", "land_cost_usd_t", "cost_to_plant_usd_t", "export_port", "plant_id",
-            "land_km", "sea_km", "days_to_plant"]
+            "land_km", "sea_km", "days_to_plant", "co2_kg_t", "land_mode", "blocked_by"]
     for col in cols:
         if col not in result:
             result[col] = np.nan

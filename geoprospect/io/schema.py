@@ -66,6 +66,9 @@ MINERALS = (
     "other",
 )
 CONFIDENCE = ("high", "medium", "low")
+RESOURCE_CLASSES = ("reserve", "resource", "historic_estimate", "exploration_target", "no_estimate")
+"""What a row's resource numbers are: an ore reserve, a code-compliant (JORC, NI 43-101, ...)
+resource, a historic or non-compliant estimate, an exploration target, or no estimate at all."""
 
 DEPOSIT_COLUMNS: tuple[Column, ...] = (
     Column("id", "str", description="unique identifier", required=True),
@@ -74,6 +77,8 @@ DEPOSIT_COLUMNS: tuple[Column, ...] = (
     Column("admin1", "str", description="state / province / region"),
     Column("deposit_type", "str", choices=DEPOSIT_TYPES, description="geological deposit type"),
     Column("minerals", "list", description="REE minerals, semicolon-separated", choices=MINERALS),
+    Column("main_ree_minerals", "list", description="the REE-bearing minerals only (no gangue)",
+           choices=MINERALS),
     Column("stage", "str", choices=STAGES, description="development stage as of the source"),
     Column("owner", "str", description="owner or operator"),
     Column("resource_mt", "float", "Mt ore", "mineral resource tonnage", minimum=0),
@@ -82,6 +87,13 @@ DEPOSIT_COLUMNS: tuple[Column, ...] = (
     Column("dytb_pct", "float", "% of TREO", "Dy2O3+Tb4O7 share of TREO", minimum=0, maximum=100),
     Column("th_ppm", "float", "ppm", "thorium (ThO2) in ore", minimum=0, maximum=1_000_000),
     Column("u_ppm", "float", "ppm", "uranium (U3O8) in ore", minimum=0, maximum=1_000_000),
+    Column("reserve_mt", "float", "Mt ore", "ore reserve tonnage", minimum=0),
+    Column("reserve_treo_pct", "float", "% TREO in ore", "ore reserve grade", minimum=0, maximum=100),
+    Column("hm_pct", "float", "% of sand", "heavy-mineral grade (mineral sands)", minimum=0, maximum=100),
+    Column("monazite_pct_of_hm", "float", "% of HM", "monazite share of the heavy minerals",
+           minimum=0, maximum=100),
+    Column("resource_class", "str", choices=RESOURCE_CLASSES,
+           description="what the resource numbers are (reserve ... no_estimate)"),
     Column("resource_category", "str", description="measured / indicated / inferred / ..."),
     Column("standard", "str", description="reporting code: JORC, NI 43-101, ..."),
     Column("resource_year", "int", "year", "year of the resource statement", minimum=1900, maximum=2100),
@@ -93,6 +105,10 @@ DEPOSIT_COLUMNS: tuple[Column, ...] = (
     Column("legal_status", "str", description="whether the deposit is investable at all"),
     Column("offtake_committed", "str", description="committed offtake, if any"),
     Column("equity_available", "str", description="stake for sale / partner sought"),
+    Column("equity_split", "str", description="owners and their shares"),
+    Column("partner_sought", "str", description="whether the owner seeks a partner (sourced)"),
+    Column("government_finance", "str", description="state loans, grants, guarantees"),
+    Column("offtake_summary", "str", description="offtake agreements: counterparty, t/yr, term"),
     Column("conflict_area", "str", choices=("yes", "no"), description="armed conflict in area"),
     Column("location_confidence", "str", choices=CONFIDENCE, description="coordinate quality"),
     Column("location_note", "str", description="locality used for approximate coordinates"),
@@ -187,3 +203,17 @@ def canonical_name(header: str) -> tuple[str, float] | None:
 def alias_table() -> dict[str, tuple[str, float]]:
     """Return a copy of the alias table (normalised header -> (column, factor))."""
     return dict(_ALIASES)
+
+
+def ree_minerals(frame):
+    """The REE-bearing minerals of each row: ``main_ree_minerals`` where given, else ``minerals``
+    (older layers list REE and accessory minerals together). None where neither is known."""
+    import pandas as pd
+
+    main = frame["main_ree_minerals"] if "main_ree_minerals" in frame else None
+    listed = frame["minerals"] if "minerals" in frame else None
+    if main is None and listed is None:
+        return pd.Series([None] * len(frame), index=frame.index, dtype=object)
+    if main is None:
+        return listed.astype(object)
+    return main.astype(object).where(main.notna(), listed.astype(object) if listed is not None else None)

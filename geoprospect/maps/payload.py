@@ -115,8 +115,9 @@ def facility_payload(gdf) -> dict:
         "id": _text(gdf, "id"), "nm": _text(gdf, "name"), "cc": _text(gdf, "country"),
         "st": escape_series(plain_words(gdf["stages"])) if "stages" in gdf else _text(gdf, "stages"),
         "ss": _text(gdf, "status"), "op": _text(gdf, "operator"),
-        "cap": clean_numbers(gdf["capacity"] if "capacity" in gdf else None, n, 0).set_axis(gdf.index),
-        "cu": _text(gdf, "capacity_unit"), "so": _text(gdf, "source"),
+        "cap": clean_numbers(gdf["product_capacity_tpa"] if "product_capacity_tpa" in gdf else None,
+                             n, 0).set_axis(gdf.index),
+        "cu": _text(gdf, "product"), "so": _text(gdf, "source"),
         "su": safe_urls(gdf["source_url"]) if "source_url" in gdf else _text(gdf, "source_url"),
         "sk": style.top_stage(gdf["stages"] if "stages" in gdf else pd.Series("", index=gdf.index)),
     }

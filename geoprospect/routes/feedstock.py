@@ -18,9 +18,10 @@ Rules (each is a plain function so tests can check it on hand-made rows):
   Th >= 246 ppm or U >= 80 ppm, the IAEA RS-G-1.7 exemption level converted with the specific
   activities of Th-232 and U-238) go only to plants with ``radioactive_licence == "yes"``;
   unknown counts as not licensed.
-* A plant with ``third_party_feed == "no"`` takes only feed of its own operator (owner names
-  compared on distinctive words). Mine products (anything passed with a ``feed``) go to another
-  owner's plant only when a source says ``third_party_feed == "yes"``; intermediate products
+* A plant whose ``third_party_policy`` is ``no`` takes only feed of its own operator (owner
+  names compared on distinctive words). Mine products (anything passed with a ``feed``) go to
+  another owner's plant only when a source says it takes third-party feed (``yes``, or
+  ``case_by_case``: negotiated per project, which a route may count on); intermediate products
   (chemicals, oxides, metals, alloys) from another plant are refused only on an explicit "no".
 * A multi-stage site makes the product of its last stage; a plant must advance the product.
 """
@@ -141,8 +142,8 @@ def accepts(facility: dict, product: str, feed: Feed | None = None, owner=None) 
     Parameters
     ----------
     facility : mapping
-        A facility row: ``stages``, ``feedstocks``, ``radioactive_licence``, ``third_party_feed``,
-        ``operator``.
+        A facility row: ``stages``, ``feedstocks``, ``radioactive_licence``,
+        ``third_party_policy`` (older layers: ``third_party_feed``), ``operator``.
     product : str
         The product arriving (a concentrate, chemical, oxide, metal or alloy).
     feed : Feed, optional
@@ -168,8 +169,8 @@ def accepts(facility: dict, product: str, feed: Feed | None = None, owner=None) 
             return "does not accept mixed chemicals"
     elif product not in feeds:
         return f"does not accept {product}"
-    third = str(facility.get("third_party_feed")).strip().lower()
-    captive = third == "no" or (feed is not None and third != "yes")
+    third = str(facility.get("third_party_policy", facility.get("third_party_feed"))).strip().lower()
+    captive = third == "no" or (feed is not None and third not in ("yes", "case_by_case"))
     if captive and not same_owner(owner, facility.get("operator")):
         return "processes only its owner's feed" if third == "no" else "not sourced as taking third-party ore"
     return None

@@ -54,7 +54,7 @@ class RouteNetwork:
         ``locode``, ``name``, ``country`` (ISO3) and point geometry (or lon/lat).
     facilities : DataFrame or GeoDataFrame
         Facility layer (see the data spec): ``id``, ``name``, ``country``, ``stages``,
-        ``feedstocks``, ``status``, ``operator``, ``third_party_feed``, ``radioactive_licence``,
+        ``feedstocks``, ``status``, ``operator``, ``third_party_policy``, ``radioactive_licence``,
         ``port_locode`` and point geometry.
     corridors : DataFrame, optional
         ``country``, ``admin1``, ``port_locode``, ``mode``, ``id`` (export corridors).

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from geoprospect.errors import RouteError
+from geoprospect.io.schema import ree_minerals
 from geoprospect.routes.feedstock import RANK, accepts, deposit_feed, facility_output
 from geoprospect.routes.legs import Leg, land_leg, transfer, via_ports
 from geoprospect.routes.network import RouteNetwork
@@ -116,7 +117,7 @@ class _Planner:
             G.add_edge(u, v, weight=w, legs=legs, blocks=tuple(blocks))
 
         xy = (dep["lon"], dep["lat"])
-        export_block = net.policy.export_block(dep["iso3"], dep["admin1"], feed)
+        export_block = net.policy.export_block(dep["iso3"], dep["admin1"], feed, dep["id"])
         for pi, mode, corridor in net.export_options(dep["iso3"], dep["admin1"]):
             code = net.ports.at[pi, "locode"]
             leg = land_leg(net, mode, dep["id"], xy, code, net.port_xy(code), port=code,
@@ -205,6 +206,7 @@ def build_routes(deposits, network: RouteNetwork, *, k: int = 3) -> RoutePlan:
     planner = _Planner(network)
     x, y = _deposit_xy(deposits)
     col = lambda name: deposits[name].tolist() if name in deposits.columns else [None] * len(deposits)  # noqa: E731
+    minerals = ree_minerals(deposits).tolist()
     ids = [str(v) if _text(v) else str(i) for v, i in zip(col("id"), deposits.index, strict=True)]
     rows, leg_rows, geoms = [], [], []
     for n, did in enumerate(ids):
@@ -213,7 +215,7 @@ def build_routes(deposits, network: RouteNetwork, *, k: int = 3) -> RoutePlan:
             "id": did, "name": _text(col("name")[n]) or did, "lon": x[n], "lat": y[n],
             "iso3": (_text(col("country")[n]) or "").upper(), "admin1": _text(col("admin1")[n]),
             "owner": _text(col("owner")[n]),
-            "feed": deposit_feed(col("minerals")[n], col("th_ppm")[n], col("u_ppm")[n]),
+            "feed": deposit_feed(minerals[n], col("th_ppm")[n], col("u_ppm")[n]),
             "ndpr_share": ndpr / 100 if np.isfinite(ndpr) and ndpr > 0 else planner.s_default,
         }
         found = planner.routes(dep, k) if np.isfinite(x[n]) and np.isfinite(y[n]) else []

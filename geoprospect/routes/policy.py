@@ -1,6 +1,10 @@
 """Policy rules from ``policy_events.csv`` that forbid route legs.
 
-Only events with ``in_force == "yes"`` count. What each ``blocks`` value forbids on a route:
+An event counts when ``in_force == "yes"`` and the bundled data date lies within its
+``in_force_from``/``in_force_to`` dates (empty = open-ended); an event whose ``applies_to`` is
+``processed`` or ``technology`` forbids no concentrate leg. A deposit listed in ``exemptions``
+(ids, each sourced in ``exemption_source``) is not blocked by that event. What each ``blocks``
+value forbids on a route:
 
 * ``raw_concentrate_export`` — a mineral concentrate (not yet cracked) leaving the country of
   the deposit (ionic-clay mixed carbonate is processed on site and is not raw);
@@ -17,20 +21,31 @@ from __future__ import annotations
 
 import pandas as pd
 
-from geoprospect.io.bundled import layer_path
+from geoprospect.io.bundled import data_date, layer_path
 from geoprospect.routes.feedstock import CONCENTRATES, Feed, split_list
 
 
 class PolicyRules:
     """In-force blocking rules, queried per leg."""
 
-    def __init__(self, events: pd.DataFrame | None) -> None:
-        cols = ["id", "iso3", "admin1", "blocks", "in_force"]
+    def __init__(self, events: pd.DataFrame | None, *, as_of: str | None = None) -> None:
+        cols = ["id", "iso3", "admin1", "blocks", "in_force", "applies_to", "exemptions",
+                "in_force_from", "in_force_to"]
         ev = pd.DataFrame(columns=cols) if events is None else events.reindex(columns=cols)
-        ev = ev[ev["in_force"].astype(str).str.strip().str.lower() == "yes"].copy()
+        on = ev["in_force"].astype(str).str.strip().str.lower() == "yes"
+        when = as_of or data_date()
+        if when:
+            starts = ev["in_force_from"].fillna("").astype(str)
+            ends = ev["in_force_to"].fillna("").astype(str)
+            on &= ((starts == "") | (starts <= when)) & ((ends == "") | (ends >= when))
+        on &= ~ev["applies_to"].fillna("").astype(str).str.lower().isin(["processed", "technology"])
+        ev = ev[on].copy()
         ev["blocks"] = ev["blocks"].map(split_list)
         ev["admin1"] = ev["admin1"].fillna("").astype(str).str.strip().str.lower()
+        ev["exemptions"] = ev["exemptions"].map(lambda v: frozenset(split_list(v)))
         self.events = ev[ev["blocks"].map(bool)].reset_index(drop=True)
+        self.exempt = {str(r.id): r.exemptions for r in self.events.itertuples() if r.exemptions}
+        """Event id -> deposit ids exempted from it."""
         self._matches: dict = {}  # (iso3, admin1, wanted) -> ids: batch asks the same few
 
     @classmethod
@@ -56,14 +71,16 @@ class PolicyRules:
             out.append(str(rec.id))
         return out
 
-    def export_block(self, iso3, admin1, feed: Feed) -> list[str]:
-        """Event ids forbidding this deposit's product to leave ``iso3`` unprocessed."""
+    def export_block(self, iso3, admin1, feed: Feed, deposit_id=None) -> list[str]:
+        """Event ids forbidding this deposit's product to leave ``iso3`` unprocessed (events that
+        exempt ``deposit_id`` left out)."""
         if feed.product not in CONCENTRATES:
             return []
         wanted = {"raw_concentrate_export"}
         if "monazite_concentrate" in feed.tags:
             wanted.add("monazite_export")
-        return self._match(iso3, admin1, wanted)
+        return [e for e in self._match(iso3, admin1, wanted)
+                if deposit_id is None or deposit_id not in self.exempt.get(e, ())]
 
     def facility_block(self, facility: dict) -> list[str]:
         """Event ids forbidding a not-yet-operating facility (licence freeze in its country)."""

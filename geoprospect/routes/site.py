@@ -69,7 +69,7 @@ def plant_costs(net: RouteNetwork, feed: Feed, owner=None) -> dict[str, np.ndarr
 
 
 def site_logistics(lon, lat, iso3, *, minerals=None, th_ppm=None, u_ppm=None,
-                   network: RouteNetwork | None = None, owner=None) -> pd.DataFrame:
+                   network: RouteNetwork | None = None, owner=None, ids=None) -> pd.DataFrame:
     """Export port, land leg and cost to the cheapest compatible first plant, per site.
 
     Parameters
@@ -87,6 +87,8 @@ def site_logistics(lon, lat, iso3, *, minerals=None, th_ppm=None, u_ppm=None,
     owner : array_like of str, optional
         Owner of each site; lets a site reach its owner's captive plant (e.g. Mount Weld ->
         Lynas). Without it only plants sourced as taking third-party ore count.
+    ids : array_like of str, optional
+        Deposit ids: a policy event that exempts a deposit (``exemptions``) does not block it.
 
     Returns
     -------
@@ -185,17 +187,30 @@ def site_logistics(lon, lat, iso3, *, minerals=None, th_ppm=None, u_ppm=None,
 
     out = pd.DataFrame(res)
     codes_arr = np.append(net.ports["locode"].to_numpy(dtype=object), None)
-    ids = np.append(net.facilities["id"].to_numpy(dtype=object), None)
+    plant_ids = np.append(net.facilities["id"].to_numpy(dtype=object), None)
     text = lambda arr: pd.Series(arr, dtype=object)  # noqa: E731  (object: no slow string inference)
     out.insert(0, "export_port", text(codes_arr[port_i]))
-    out.insert(4, "plant_id", text(ids[plant_i]))
+    out.insert(4, "plant_id", text(plant_ids[plant_i]))
     out["land_mode"] = text(np.append(np.array(modes, dtype=object), None)[mode_i])
     pair = iso_codes.astype(np.int64) * len(feeds) + feed_id
     pair_values, pair_id = np.unique(pair, return_inverse=True)
     rules = np.array([";".join(net.policy.export_block(iso_values[p // len(feeds)] if p // len(feeds) < len(
         iso_values) else None, None, feeds[p % len(feeds)])) or None for p in pair_values], dtype=object)
-    out["blocked_by"] = text(rules[pair_id])
+    blocked = rules[pair_id]
+    if ids is not None and net.policy.exempt:
+        blocked = _without_exempt(blocked, np.asarray(ids, dtype=object).ravel(), net.policy.exempt)
+    out["blocked_by"] = text(blocked)
     return out[COLUMNS]
+
+
+def _without_exempt(blocked: np.ndarray, site_ids: np.ndarray, exempt: dict) -> np.ndarray:
+    """Drop, per row, the blocking events that exempt the row's deposit id."""
+    out = blocked.copy()
+    exempted = set().union(*exempt.values())
+    for i in np.flatnonzero(pd.Series(site_ids).isin(exempted).to_numpy() & pd.notna(blocked)):
+        kept = [e for e in str(blocked[i]).split(";") if site_ids[i] not in exempt.get(e, ())]
+        out[i] = ";".join(kept) or None
+    return out
 
 
 def _factor(values, n: int, upper: bool = False) -> tuple[np.ndarray, list]:
