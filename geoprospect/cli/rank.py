@@ -14,6 +14,7 @@ from geoprospect.cli.options import (
     weights_option,
 )
 from geoprospect.cli.scenario import parse_scenario, scenario_options
+from geoprospect.core.messages import first_and_more
 from geoprospect.errors import LayerError, ValidationFailed
 from geoprospect.features.covariates import sample_rasters
 from geoprospect.io.bundled import data_date, layer_path
@@ -105,9 +106,8 @@ def _load(layers, layer, crs, encoding):
         gdf, problems = load_layer(path, layer=layer, crs=crs, encoding=encoding)
         errs = errors_in(problems)
         if errs:
-            more = f" (and {len(errs) - 1} more; run `geoprospect validate {path}`)" \
-                if len(errs) > 1 else ""
-            raise ValidationFailed(f"{errs[0]}{more}", problems)
+            raise ValidationFailed(first_and_more(errs, hint=f"run `geoprospect validate {path}`"),
+                                   problems)
         frames.append(gdf)
     if len(frames) == 1:
         return frames[0]

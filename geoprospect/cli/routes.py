@@ -6,6 +6,7 @@ import click
 
 from geoprospect.cli.options import output_option, overwrite_option, read_options
 from geoprospect.cli.scenario import build_network, scenario_options
+from geoprospect.core.messages import first_and_more
 from geoprospect.errors import LayerError, ValidationFailed
 from geoprospect.io.bundled import layer_path
 from geoprospect.io.validate import errors_in, load_layer
@@ -65,8 +66,7 @@ def _load(path, layer, crs, encoding):
     gdf, problems = load_layer(path, layer=layer, crs=crs, encoding=encoding)
     errs = errors_in(problems)
     if errs:
-        more = f" (and {len(errs) - 1} more; run `geoprospect validate {path}`)" if len(errs) > 1 else ""
-        raise ValidationFailed(f"{errs[0]}{more}", problems)
+        raise ValidationFailed(first_and_more(errs, hint=f"run `geoprospect validate {path}`"), problems)
     return gdf
 
 

@@ -8,6 +8,7 @@ import click
 
 from geoprospect.cli.options import overwrite_option, raster_option, read_options
 from geoprospect.cli.scenario import build_network, scenario_options
+from geoprospect.core.messages import first_and_more
 from geoprospect.errors import ValidationFailed
 from geoprospect.features.covariates import sample_rasters
 from geoprospect.io.bundled import layer_path
@@ -49,8 +50,7 @@ def train(layer_file, layer, crs, encoding, label, output, seed, n_boot, as_of, 
     gdf, problems = load_layer(layer_file, layer=layer, crs=crs, encoding=encoding)
     errs = errors_in(problems)
     if errs:
-        raise ValidationFailed(f"{errs[0]}" + (f" (and {len(errs) - 1} more)" if len(errs) > 1
-                                               else ""), problems)
+        raise ValidationFailed(first_and_more(errs), problems)
     network = build_network(avoid, status, avoid_passage, to, network_path)
     raster_features = None
     if rasters:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from geoprospect.features.columns import iso3_codes, numeric, point_coords
+from geoprospect.core.geodesy import lonlat
+from geoprospect.features.columns import iso3_codes, numeric
 from geoprospect.routes import site_logistics
 
 
@@ -31,7 +32,7 @@ def logistics_features(gdf, *, network=None) -> pd.DataFrame:
         ``export_port``, ``plant_id``, ``land_km``, ``sea_km``, ``days_to_plant``.
     """
 
-    lon, lat = point_coords(gdf)
+    lon, lat = lonlat(gdf.geometry)
     iso3 = iso3_codes(gdf).to_numpy(dtype=object)
     minerals = gdf["minerals"].to_numpy(dtype=object) if "minerals" in gdf else None
     owner = gdf["owner"].to_numpy(dtype=object) if "owner" in gdf else None
