@@ -13,6 +13,7 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
+from geoprospect.features.columns import numeric
 from geoprospect.features.grade import contained_oxides
 
 SCORE_COLOURS = ("#d7191c", "#fdae61", "#ffffbf", "#a6d96a", "#1a9641")
@@ -117,13 +118,8 @@ def gradient_stops(colormap, n: int = 5) -> list[tuple[float, str]]:
 def contained_ndpr(frame: pd.DataFrame) -> pd.Series:
     """Contained NdPr oxide in tonnes: the ``contained_ndpr_t`` column, else
     :func:`geoprospect.features.grade.contained_oxides` where all three inputs are known."""
-    def num(col):
-        if col not in frame:
-            return pd.Series(np.nan, index=frame.index)
-        return pd.to_numeric(frame[col], errors="coerce").astype(float)
-
-    _, derived = contained_oxides(num("resource_mt"), num("treo_pct"), num("ndpr_pct"))
-    given = num("contained_ndpr_t")
+    _, derived = contained_oxides(*(numeric(frame, c) for c in ("resource_mt", "treo_pct", "ndpr_pct")))
+    given = pd.Series(numeric(frame, "contained_ndpr_t"), index=frame.index)
     return given.where(given.notna(), pd.Series(derived, index=frame.index))
 
 
