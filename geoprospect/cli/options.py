@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import click
 
-from geoprospect.errors import RasterError
+from geoprospect.core.messages import first_and_more
+from geoprospect.errors import RasterError, ValidationFailed
 from geoprospect.features.covariates import parse_raster_options
 from geoprospect.io.countries import to_iso3
+from geoprospect.io.validate import errors_in, load_layer
 from geoprospect.model.mcda import parse_weights
 
 layer_option = click.option(
@@ -91,3 +93,17 @@ weights_option = click.option(
     help="Switch to the transparent weighted multi-criteria score.",
 )
 """Click option ``--weights``; the parameter arrives parsed (dict or None)."""
+
+
+def load_valid(path, *, layer=None, crs=None, encoding=None, point_to_validate: bool = True):
+    """Read and validate a layer for a command; any validation error stops it.
+
+    Raises :class:`~geoprospect.errors.ValidationFailed` with the first error and how many more
+    (pointing at ``geoprospect validate PATH`` unless ``point_to_validate`` is false).
+    """
+    gdf, problems = load_layer(path, layer=layer, crs=crs, encoding=encoding)
+    errs = errors_in(problems)
+    if errs:
+        hint = f"run `geoprospect validate {path}`" if point_to_validate else ""
+        raise ValidationFailed(first_and_more(errs, hint=hint), problems)
+    return gdf
