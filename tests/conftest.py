@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from _support import INSIDE
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -19,14 +20,7 @@ def hermetic_cache(tmp_path_factory):
         yield folder
 
 
-# one point well inside each of the five countries (lon, lat)
-INSIDE = {
-    "MWI": (33.78, -13.96),
-    "AUS": (122.55, -28.86),
-    "IND": (78.0, 20.0),
-    "ARG": (-65.0, -30.0),
-    "MMR": (96.0, 21.0),
-}
+
 
 
 @pytest.fixture

@@ -6,13 +6,11 @@ import json
 
 import pandas as pd
 import pytest
-from _batch_support import read_any, scratch_model, sites
-from click.testing import CliRunner
+from _support import read_any, run, scratch_model, sites
 
 pytest.importorskip("distributed")
 
 from geoprospect.batch import Settings, plan, run_dask, run_local
-from geoprospect.cli import cli
 from geoprospect.errors import LayerError
 
 
@@ -47,12 +45,12 @@ def test_dask_engine_cli_and_its_limits(tmp_path, model_path):
     src = tmp_path / "sites.parquet"
     sites(12, seed=3).to_parquet(src)
     out = tmp_path / "scored.parquet"
-    r = CliRunner().invoke(cli, ["score", str(src), "-o", str(out), "--model", model_path, "--engine",
-                                 "dask", "--workers", "2", "--threads", "--chunk-size", "5", "--json",
-                                 "-q"])
+    r = run("score", str(src), "-o", str(out), "--model", model_path, "--engine",
+            "dask", "--workers", "2", "--threads", "--chunk-size", "5", "--json",
+            "-q")
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout)["engine"] == "dask" and len(read_any(out)) == 12
-    r = CliRunner().invoke(cli, ["score", str(src), "-o", str(out), "--engine", "dask", "--rank"])
+    r = run("score", str(src), "-o", str(out), "--engine", "dask", "--rank")
     assert r.exit_code == 2 and "--engine local" in r.stderr
     csv = tmp_path / "x.csv"
     csv.write_text("name,lat,lon\na,1,2\n")

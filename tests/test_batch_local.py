@@ -7,11 +7,9 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from _batch_support import read_any, scratch_model, sites
-from click.testing import CliRunner
+from _support import read_any, run, scratch_model, sites
 
 from geoprospect.batch import Settings, WholeSet, plan, run_local
-from geoprospect.cli import cli
 from geoprospect.errors import ValidationFailed
 
 PER_ROW = ("score", "grade_score", "logistics_score", "risk_score", "contrib_grade",
@@ -38,10 +36,6 @@ def csv_with_bad_rows(tmp_path):
     path = tmp_path / "pipeline.csv"
     frame.to_csv(path, index=False)
     return path
-
-
-def run(*args):
-    return CliRunner().invoke(cli, [str(a) for a in args])
 
 
 def test_chunked_and_unchunked_runs_agree(tmp_path, model_path):

@@ -17,15 +17,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from _batch_support import scratch_model, sites
-from click.testing import CliRunner
+from _support import run, scratch_model, sites
 
 import geoprospect.batch.engine_local as engine
 import geoprospect.batch.parallel as parallel
 from geoprospect import errors
 from geoprospect.batch import Settings, plan, run_local
 from geoprospect.batch.transfer import PackedChunk
-from geoprospect.cli import cli
 from geoprospect.io.problems import Problem
 
 pytestmark = pytest.mark.skipif(parallel.fork_context() is None, reason="needs the fork start method")
@@ -61,10 +59,6 @@ def spool(tmp_path_factory, monkeypatch):
     folder = tmp_path_factory.mktemp("spool")
     monkeypatch.setattr(tempfile, "tempdir", str(folder))
     return folder
-
-
-def run(*args):
-    return CliRunner().invoke(cli, [str(a) for a in args])
 
 
 HANG_GUARD_S = 300

@@ -8,18 +8,15 @@ import sys
 
 import click
 import pytest
+from _support import run
 from click.testing import CliRunner
 
 from geoprospect._version import __version__
-from geoprospect.cli import COMMANDS, cli
+from geoprospect.cli import COMMANDS
 from geoprospect.cli.options import output_option, parse_countries, read_options
 from geoprospect.errors import ModelError
 
 HEAVY = ("geopandas", "sklearn", "folium", "pandas", "shapely", "pyogrio", "rasterio", "scipy")
-
-
-def run(*args):
-    return CliRunner().invoke(cli, [str(a) for a in args])
 
 
 def test_version_and_help():

@@ -6,15 +6,14 @@ import json
 
 import numpy as np
 import pandas as pd
-from click.testing import CliRunner
+from _support import run
 
-from geoprospect.cli import cli
 from geoprospect.io.bundled import layer_path
 
 
 def test_rank_bundled_writes_json_records(tmp_path):
     out = tmp_path / "ranked.json"
-    r = CliRunner().invoke(cli, ["rank", "--draws", "10", "--top", "5", "-o", str(out)])
+    r = run("rank", "--draws", "10", "--top", "5", "-o", str(out))
     assert r.exit_code == 0, r.output
     payload = json.loads(out.read_text())
     assert payload["metadata"]["data_date"] and len(payload["metadata"]["model_sha256"]) == 64
@@ -28,18 +27,18 @@ def test_rank_bundled_writes_json_records(tmp_path):
 def test_rank_refuses_to_overwrite_and_bad_weights(tmp_path):
     out = tmp_path / "r.csv"
     out.write_text("keep")
-    r = CliRunner().invoke(cli, ["rank", "--draws", "0", "-o", str(out)])
+    r = run("rank", "--draws", "0", "-o", str(out))
     assert r.exit_code == 2 and "--overwrite" in r.output and out.read_text() == "keep"
-    r = CliRunner().invoke(cli, ["rank", "--weights", "grade=abc"])
+    r = run("rank", "--weights", "grade=abc")
     assert r.exit_code == 2 and "not a number" in r.output
-    r = CliRunner().invoke(cli, ["rank", "--country", "Atlantis"])
+    r = run("rank", "--country", "Atlantis")
     assert r.exit_code == 2 and "Atlantis" in r.output
 
 
 def test_rank_user_layer_with_validation_error_exits_2(tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("name,country,lat,lon,treo_pct\nA,Malawi,-15.3,35.1,250\n")
-    r = CliRunner().invoke(cli, ["rank", str(bad)])
+    r = run("rank", str(bad))
     assert r.exit_code == 2
     assert "bad.csv: row 1" in r.output and "treo_pct" in r.output
     assert "Traceback" not in r.output
@@ -50,7 +49,7 @@ def test_rank_user_csv_with_aliases(tmp_path):
     f.write_text("Deposit Name,Country,TREO (%),Tonnage_Mt,Latitude,Longitude\n"
                  "North Hill,MW,2.1,12,-15.30,35.10\nSouth Sands,India,0.5,40,8.90,76.60\n")
     out = tmp_path / "mine.parquet"
-    r = CliRunner().invoke(cli, ["rank", str(f), "--draws", "5", "-o", str(out)])
+    r = run("rank", str(f), "--draws", "5", "-o", str(out))
     assert r.exit_code == 0, r.output
     import geopandas as gpd
 
@@ -73,24 +72,24 @@ def test_train_on_user_labels_writes_model_card_metrics(tmp_path):
     f = tmp_path / "labelled.csv"
     df.to_csv(f, index=False)
     out = tmp_path / "mine.skops"
-    r = CliRunner().invoke(cli, ["train", str(f), "--label", "advanced", "--bootstrap", "50",
-                                 "-o", str(out)])
+    r = run("train", str(f), "--label", "advanced", "--bootstrap", "50",
+            "-o", str(out))
     assert r.exit_code == 0, r.output
     assert out.exists() and (tmp_path / "mine.md").exists()
     metrics = json.loads((tmp_path / "mine.metrics.json").read_text())
     assert metrics["n"] == n and "stratified_kfold" in metrics
     assert "loco" not in metrics  # one country: leave-one-country-out impossible, said so
     assert "AUC" in r.output
-    r = CliRunner().invoke(cli, ["rank", "--model", str(out), "--draws", "0", "--top", "3"])
+    r = run("rank", "--model", str(out), "--draws", "0", "--top", "3")
     assert r.exit_code == 0, r.output
 
 
 def test_train_bad_label_values(tmp_path):
     f = tmp_path / "l.csv"
     f.write_text("name,lat,lon,ok\nA,-20,130,maybe\n")
-    r = CliRunner().invoke(cli, ["train", str(f), "--label", "ok", "-o", str(tmp_path / "m.skops")])
+    r = run("train", str(f), "--label", "ok", "-o", str(tmp_path / "m.skops"))
     assert r.exit_code == 2 and "row 1" in r.output and "ok" in r.output
-    r = CliRunner().invoke(cli, ["train", str(f), "--label", "ok", "-o", str(tmp_path / "m.pkl")])
+    r = run("train", str(f), "--label", "ok", "-o", str(tmp_path / "m.pkl"))
     assert r.exit_code == 2 and ".skops" in r.output
 
 
@@ -108,8 +107,8 @@ def test_rank_reports_raster_covariate_beside_score(tmp_path):
     tif = tmp_path / "elev.tif"
     _elevation_raster(tif)
     out = tmp_path / "r.csv"
-    r = CliRunner().invoke(cli, ["rank", "--country", "MWI", "--draws", "0", "--raster",
-                                 f"elevation={tif}", "-o", str(out)])
+    r = run("rank", "--country", "MWI", "--draws", "0", "--raster",
+            f"elevation={tif}", "-o", str(out))
     assert r.exit_code == 0, r.output
     got = pd.read_csv(out)
     assert "elevation" in got.columns

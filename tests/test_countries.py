@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from _support import INSIDE
 
 from geoprospect.io.countries import (
     BOUNDARY_NOTE,
@@ -15,7 +16,6 @@ from geoprospect.io.countries import (
     normalise_countries,
     to_iso3,
 )
-from tests.conftest import INSIDE
 
 FIVE = {
     "AUS": ["Australia", "AU", "AUS", "aus", " australia "],

@@ -11,9 +11,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-
-from geoprospect.cli import cli
+from _support import run
 
 HEAD = "id,name,country,lat,lon,treo_pct,resource_mt,ndpr_pct\n"
 OK1 = "a,Alpha,MWI,-13.96,33.78,1.2,10,20\n"
@@ -127,8 +125,7 @@ REPORTED_NOT_FATAL = {"missing-name-column"}
 @pytest.mark.parametrize(("case", "build", "code", "expected", "row_level"), CASES, ids=[c[0] for c in CASES])
 def test_validate_malformed(tmp_path, case, build, code, expected, row_level):
     path = build(tmp_path)
-    runner = CliRunner()
-    r = runner.invoke(cli, ["validate", str(path)])
+    r = run("validate", path)
     shown = r.output + r.stderr
     assert r.exit_code == code, shown
     assert r.exception is None or isinstance(r.exception, SystemExit), repr(r.exception)
@@ -142,7 +139,7 @@ def test_validate_malformed(tmp_path, case, build, code, expected, row_level):
         named = str(path) if case == "missing-file" else path.name
         assert len(lines) == 1 and lines[0].startswith(f"ERROR {named}: "), lines
 
-    js = runner.invoke(cli, ["validate", "--format", "json", str(path)])
+    js = run("validate", "--format", "json", path)
     assert js.exit_code == code
     report = json.loads(js.output)
     assert report["ok"] is (code == 0)
@@ -166,13 +163,13 @@ def test_many_malformed_files_in_one_run(tmp_path):
         sub = tmp_path / str(i)
         sub.mkdir()
         paths.append(str(build(sub)))
-    r = CliRunner().invoke(cli, ["validate", *paths])
+    r = run("validate", *paths)
     assert r.exit_code == 2
     assert "Traceback" not in r.output + r.stderr
     for _, _, _, expected, _ in CASES:
         assert expected in r.output + r.stderr
     # every one of the (at least twenty) files gets its own entry with its own problems
-    report = json.loads(CliRunner().invoke(cli, ["validate", "--format", "json", *paths]).output)
+    report = json.loads(run("validate", "--format", "json", *paths).output)
     assert len(CASES) >= 20 and len(report["files"]) == len(CASES)
     for path, entry in zip(paths, report["files"], strict=True):
         assert entry["problems"] and all(Path(path).name in p["file"] for p in entry["problems"]), path

@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from click.testing import CliRunner
+from _support import run
 from mapdata import hostile_ranked, route_legs
 
-from geoprospect.cli import cli
 from geoprospect.maps.assets import external_references
 
 
@@ -31,8 +30,8 @@ def ranked_file(tmp_path_factory):
 def test_offline_map_from_ranked_file(tmp_path, ranked_file):
     ranked, legs = ranked_file
     out = tmp_path / "m.html"
-    res = CliRunner().invoke(cli, ["map", str(ranked), "-o", str(out), "--offline", "--routes", "2",
-                                   "--route-legs", str(legs), "--title", "Test <b>map</b>"])
+    res = run("map", str(ranked), "-o", str(out), "--offline", "--routes", "2",
+              "--route-legs", str(legs), "--title", "Test <b>map</b>")
     assert res.exit_code == 0, res.output
     html = out.read_text(encoding="utf-8")
     assert external_references(html) == []
@@ -48,12 +47,12 @@ def test_country_filter_and_existing_output(tmp_path, ranked_file):
     ranked, _ = ranked_file
     out = tmp_path / "m.html"
     args = ["map", str(ranked), "-o", str(out), "--country", "India", "--no-facilities", "--no-risk"]
-    res = CliRunner().invoke(cli, args)
+    res = run(*args)
     assert res.exit_code == 0, res.output
     html = out.read_text(encoding="utf-8")
     assert _js("Deposits — India (2)") in html and _js("Deposits — Australia") not in html
     assert _js("Facilities —") not in html
-    again = CliRunner().invoke(cli, args)
+    again = run(*args)
     assert again.exit_code == 2 and "exists" in again.output
 
 
@@ -63,13 +62,12 @@ def test_country_filter_and_existing_output(tmp_path, ranked_file):
 ])
 def test_bad_arguments(tmp_path, ranked_file, args, message):
     ranked, _ = ranked_file
-    res = CliRunner().invoke(cli, ["map", str(ranked), *[a if a != "m.html" else str(tmp_path / a)
-                                                           for a in args]])
+    res = run("map", str(ranked), *[a if a != "m.html" else str(tmp_path / a) for a in args])
     assert res.exit_code == 2
     assert message in res.output
     assert "Traceback" not in res.output
 
 
 def test_missing_layer_is_one_line(tmp_path):
-    res = CliRunner().invoke(cli, ["map", str(tmp_path / "nope.gpkg"), "-o", str(tmp_path / "m.html")])
+    res = run("map", str(tmp_path / "nope.gpkg"), "-o", str(tmp_path / "m.html"))
     assert res.exit_code == 2 and "not found" in res.output

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import json
 
+import _support
 import geopandas as gpd
 import pandas as pd
 import pytest
-from click.testing import CliRunner
-
-from geoprospect.cli import cli
 
 
 @pytest.fixture(autouse=True)
@@ -17,8 +16,7 @@ def cache(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("GEOPROSPECT_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "cli-sea-cache"))
 
 
-def run(*args):
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+run = functools.partial(_support.run, catch_exceptions=False)
 
 
 def test_routes_one_deposit_to_csv(tmp_path):

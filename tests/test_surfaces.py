@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 import rasterio
+from _support import run
 from affine import Affine
 
 from geoprospect.errors import ModelError, OutputError, RasterError
@@ -226,12 +227,10 @@ def test_written_geotiff_layout(tmp_path, net):
 
 
 def test_cli_surface(tmp_path):
-    from click.testing import CliRunner
 
-    from geoprospect.cli import cli
 
     out = tmp_path / "s.tif"
-    res = CliRunner().invoke(cli, ["surface", "--country", "MWI", "--resolution", "0.5", "-o", str(out)])
+    res = run("surface", "--country", "MWI", "--resolution", "0.5", "-o", str(out))
     assert res.exit_code == 0, res.output
     with rasterio.open(out) as src:
         assert src.count == 1 and (src.read(1) != NODATA).any()
@@ -241,6 +240,6 @@ def test_cli_surface(tmp_path):
         base = {"--country": "MWI", "--resolution": "0.5"}
         base.update(dict(zip(args[::2], args[1::2], strict=True)))
         argv = ["surface", *[x for kv in base.items() for x in kv], "-o", str(tmp_path / "b.tif")]
-        res = CliRunner().invoke(cli, argv)
+        res = run(*argv)
         assert res.exit_code == 2 and msg in res.output, res.output
         assert not (tmp_path / "b.tif").exists()

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from _support import INSIDE
 
 from geoprospect.errors import ValidationFailed
 from geoprospect.io.problems import Problem
@@ -20,7 +21,6 @@ from geoprospect.io.validate import (
     normalise,
     validate,
 )
-from tests.conftest import INSIDE
 
 
 def _check(gdf, file="t.csv"):

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from geoprospect.batch.geometry import Projector, decode_geometry, geo_metadata, geoparquet_crs
+from geoprospect.core.messages import short, undecodable
 from geoprospect.errors import LayerError
 from geoprospect.io.problems import Problem
 from geoprospect.io.read import (
@@ -222,7 +223,7 @@ def _open_parquet(path: Path):
     try:
         return pq.ParquetFile(path)
     except Exception as exc:
-        raise LayerError(f"{path.name}: cannot read Parquet ({_short(exc)})") from exc
+        raise LayerError(f"{path.name}: cannot read Parquet ({short(exc)})") from exc
 
 
 def _parquet_range(pf, first: int, last: int, chunk_size: int):
@@ -251,8 +252,7 @@ def _csv_chunks(path, chunk_size, opts):
     except LookupError as exc:
         raise LayerError(f"{path.name}: unknown encoding {enc!r}") from exc
     except UnicodeDecodeError as exc:
-        raise LayerError(f"{path.name}: text is not valid {enc}; re-save the file as UTF-8 or give "
-                         "its encoding (e.g. latin-1)", option="encoding") from exc
+        raise LayerError(undecodable(path.name, enc), option="encoding") from exc
     if not head.strip():
         raise LayerError(f"{path.name}: file is empty")
     sep = "\t" if path.suffix.lower() in {".tsv", ".tab"} else sniff_delimiter(head)
@@ -267,10 +267,9 @@ def _csv_chunks(path, chunk_size, opts):
                 yield _from_columns(frame, path, start, project)
                 start += len(frame)
     except pd.errors.ParserError as exc:
-        raise LayerError(f"{path.name}: malformed table ({_short(exc)})") from exc
+        raise LayerError(f"{path.name}: malformed table ({short(exc)})") from exc
     except UnicodeDecodeError as exc:
-        raise LayerError(f"{path.name}: text is not valid {enc}; re-save the file as UTF-8 or give "
-                         "its encoding (e.g. latin-1)", option="encoding") from exc
+        raise LayerError(undecodable(path.name, enc), option="encoding") from exc
 
 
 def _sheet_chunks(path, chunk_size, opts):
@@ -295,7 +294,7 @@ def _ogr_chunks(path, chunk_size, opts):
     try:
         layers = pyogrio.list_layers(source)
     except Exception as exc:
-        raise LayerError(f"{path.name}: cannot open as a vector layer ({_short(exc)})") from exc
+        raise LayerError(f"{path.name}: cannot open as a vector layer ({short(exc)})") from exc
     names = [str(n) for n in layers[:, 0]] if len(layers) else []
     if opts.layer is None and len(names) > 1:
         raise LayerError(f"{path.name}: holds {len(names)} layers ({', '.join(names)}); "
@@ -325,12 +324,6 @@ def _ogr_chunks(path, chunk_size, opts):
     except LayerError:
         raise
     except UnicodeDecodeError as exc:
-        raise LayerError(f"{path.name}: text is not valid {opts.encoding or 'UTF-8'}; pass --encoding"
-                         ) from exc
+        raise LayerError(undecodable(path.name, opts.encoding), option="encoding") from exc
     except Exception as exc:
-        raise LayerError(f"{path.name}: cannot read ({_short(exc)})") from exc
-
-
-def _short(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0][:200] if text else type(exc).__name__
+        raise LayerError(f"{path.name}: cannot read ({short(exc)})") from exc

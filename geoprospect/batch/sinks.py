@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 
 from geoprospect.batch.pipeline import GEOMETRY
+from geoprospect.core.geodesy import lonlat
 from geoprospect.errors import OutputError
-from geoprospect.features.columns import point_coords
 from geoprospect.io.write import atomic_path, output_format, write_table
 
 STREAMED = (".parquet", ".csv")
@@ -197,10 +197,7 @@ class Sink:
         lon = np.full(len(wkb), np.nan)
         lat = np.full(len(wkb), np.nan)
         if present.any():
-            import geopandas as gpd
-
-
-            x, y = point_coords(gpd.GeoDataFrame(geometry=list(geoms[present])))
+            x, y = lonlat(geoms[present])
             lon[present], lat[present] = np.round(x, 6), np.round(y, 6)
         wkt = np.full(len(wkb), None, dtype=object)
         wkt[present] = shapely.to_wkt(geoms[present], rounding_precision=6)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import click
 
-from geoprospect.errors import RasterError
+from geoprospect.core.messages import first_and_more
+from geoprospect.errors import RasterError, ValidationFailed
 from geoprospect.features.covariates import parse_raster_options
 from geoprospect.io.countries import to_iso3
+from geoprospect.io.validate import errors_in, load_layer
 from geoprospect.model.mcda import parse_weights
 
 layer_option = click.option(
@@ -64,32 +66,44 @@ def parse_countries(value: str | None, option: str = "--country") -> list[str] |
     return codes
 
 
-def _rasters_callback(ctx, param, value):
+def _parsed(parse, error: type[Exception], hint: str):
+    """A click callback that parses the option's value and turns ``error`` into BadParameter."""
 
-    try:
-        return parse_raster_options(value)
-    except RasterError as exc:
-        raise click.BadParameter(str(exc), param_hint="--raster") from None
+    def callback(ctx, param, value):
+        try:
+            return parse(value)
+        except error as exc:
+            raise click.BadParameter(str(exc), param_hint=hint) from None
+
+    return callback
 
 
 raster_option = click.option(
-    "--raster", "rasters", multiple=True, metavar="NAME=PATH", callback=_rasters_callback,
+    "--raster", "rasters", multiple=True, metavar="NAME=PATH",
+    callback=_parsed(parse_raster_options, RasterError, "--raster"),
     help="Sample this raster (any CRS, band 1) at every site into column NAME (repeatable). It "
     "enters the model only if the model was trained with the same NAME (train --raster).",
 )
 """Click option ``--raster NAME=PATH`` (repeatable); the parameter arrives as ``dict[str, Path]``."""
 
 
-def _weights_callback(ctx, param, value):
-
-    try:
-        return parse_weights(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--weights") from None
-
-
 weights_option = click.option(
-    "--weights", default=None, metavar="grade=W,logistics=W,risk=W", callback=_weights_callback,
+    "--weights", default=None, metavar="grade=W,logistics=W,risk=W",
+    callback=_parsed(parse_weights, ValueError, "--weights"),
     help="Switch to the transparent weighted multi-criteria score.",
 )
 """Click option ``--weights``; the parameter arrives parsed (dict or None)."""
+
+
+def load_valid(path, *, layer=None, crs=None, encoding=None, point_to_validate: bool = True):
+    """Read and validate a layer for a command; any validation error stops it.
+
+    Raises :class:`~geoprospect.errors.ValidationFailed` with the first error and how many more
+    (pointing at ``geoprospect validate PATH`` unless ``point_to_validate`` is false).
+    """
+    gdf, problems = load_layer(path, layer=layer, crs=crs, encoding=encoding)
+    errs = errors_in(problems)
+    if errs:
+        hint = f"run `geoprospect validate {path}`" if point_to_validate else ""
+        raise ValidationFailed(first_and_more(errs, hint=hint), problems)
+    return gdf

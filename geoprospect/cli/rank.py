@@ -6,6 +6,7 @@ import click
 
 from geoprospect.cli.options import (
     country_option,
+    load_valid,
     output_option,
     overwrite_option,
     parse_countries,
@@ -14,11 +15,10 @@ from geoprospect.cli.options import (
     weights_option,
 )
 from geoprospect.cli.scenario import parse_scenario, scenario_options
-from geoprospect.errors import LayerError, ValidationFailed
+from geoprospect.errors import LayerError
 from geoprospect.features.covariates import sample_rasters
 from geoprospect.io.bundled import data_date, layer_path
 from geoprospect.io.reference import price_deck
-from geoprospect.io.validate import errors_in, load_layer
 from geoprospect.io.write import write_table
 from geoprospect.maps import make_map, save_map
 from geoprospect.pipeline import rank as rank_deposits
@@ -102,13 +102,7 @@ def _load(layers, layer, crs, encoding):
         layers = (str(layer_path("deposits.geojson")),)
     frames = []
     for path in layers:
-        gdf, problems = load_layer(path, layer=layer, crs=crs, encoding=encoding)
-        errs = errors_in(problems)
-        if errs:
-            more = f" (and {len(errs) - 1} more; run `geoprospect validate {path}`)" \
-                if len(errs) > 1 else ""
-            raise ValidationFailed(f"{errs[0]}{more}", problems)
-        frames.append(gdf)
+        frames.append(load_valid(path, layer=layer, crs=crs, encoding=encoding))
     if len(frames) == 1:
         return frames[0]
     import geopandas as gpd

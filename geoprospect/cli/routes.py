@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import click
 
-from geoprospect.cli.options import output_option, overwrite_option, read_options
+from geoprospect.cli.options import load_valid, output_option, overwrite_option, read_options
 from geoprospect.cli.scenario import build_network, scenario_options
-from geoprospect.errors import LayerError, ValidationFailed
+from geoprospect.errors import LayerError
 from geoprospect.io.bundled import layer_path
-from geoprospect.io.validate import errors_in, load_layer
 from geoprospect.io.write import write_table
 from geoprospect.routes import build_routes
 
@@ -62,12 +61,7 @@ def _load(path, layer, crs, encoding):
     if not path:
 
         path = str(layer_path("deposits.geojson"))
-    gdf, problems = load_layer(path, layer=layer, crs=crs, encoding=encoding)
-    errs = errors_in(problems)
-    if errs:
-        more = f" (and {len(errs) - 1} more; run `geoprospect validate {path}`)" if len(errs) > 1 else ""
-        raise ValidationFailed(f"{errs[0]}{more}", problems)
-    return gdf
+    return load_valid(path, layer=layer, crs=crs, encoding=encoding)
 
 
 def _select(gdf, wanted: str):

@@ -6,12 +6,11 @@ from pathlib import Path
 
 import click
 
-from geoprospect.cli.options import overwrite_option, raster_option, read_options
+from geoprospect.cli.options import load_valid, overwrite_option, raster_option, read_options
 from geoprospect.cli.scenario import build_network, scenario_options
-from geoprospect.errors import ValidationFailed
 from geoprospect.features.covariates import sample_rasters
 from geoprospect.io.bundled import layer_path
-from geoprospect.io.validate import errors_in, load_layer
+from geoprospect.io.validate import load_layer
 from geoprospect.model.estimator import save_model
 from geoprospect.model.fit import deposit_stability, summary_lines, write_report
 from geoprospect.model.fit import train as fit
@@ -46,11 +45,7 @@ def train(layer_file, layer, crs, encoding, label, output, seed, n_boot, as_of, 
     if bundled:
 
         layer_file = str(layer_path("projects.geojson"))
-    gdf, problems = load_layer(layer_file, layer=layer, crs=crs, encoding=encoding)
-    errs = errors_in(problems)
-    if errs:
-        raise ValidationFailed(f"{errs[0]}" + (f" (and {len(errs) - 1} more)" if len(errs) > 1
-                                               else ""), problems)
+    gdf = load_valid(layer_file, layer=layer, crs=crs, encoding=encoding, point_to_validate=False)
     network = build_network(avoid, status, avoid_passage, to, network_path)
     raster_features = None
     if rasters:

@@ -114,3 +114,49 @@ class SphereIndex:
 def nearest_k(points_lon, points_lat, lon, lat, k: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """Convenience wrapper: k nearest of ``points`` for each query point; see :class:`SphereIndex`."""
     return SphereIndex(points_lon, points_lat).query(lon, lat, k=k)
+
+
+def lonlat(geoms) -> tuple[np.ndarray, np.ndarray]:
+    """Lon/lat of each geometry's representative point, vectorised.
+
+    A point is its own representative point; any other geometry uses a point on its surface
+    (:func:`shapely.point_on_surface`). Missing and empty geometries give NaN.
+
+    Parameters
+    ----------
+    geoms : array_like of shapely geometries
+        A GeoSeries, a geometry array or a plain sequence (``None`` allowed).
+
+    Returns
+    -------
+    lon, lat : numpy.ndarray
+        Float arrays of the same length as ``geoms``.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> lon, lat = lonlat([shapely.Point(10, 20), None])
+    >>> float(lon[0]), bool(np.isnan(lat[1]))
+    (10.0, True)
+    """
+    import warnings
+
+    import pandas as pd
+    import shapely
+
+    geoms = np.asarray(geoms, dtype=object)
+    lon = np.full(len(geoms), np.nan)
+    lat = np.full(len(geoms), np.nan)
+    ok = np.asarray(pd.notna(geoms), dtype=bool)
+    ok[ok] = ~shapely.is_empty(geoms[ok])
+    if ok.any():
+        g = geoms[ok]
+        reps = g.copy()
+        other = shapely.get_type_id(g) != 0  # points are their own representative point
+        if other.any():
+            with warnings.catch_warnings():  # invalid polygons warn; the point is still usable
+                warnings.simplefilter("ignore")
+                reps[other] = shapely.point_on_surface(g[other])
+        lon[ok] = shapely.get_x(reps)
+        lat[ok] = shapely.get_y(reps)
+    return lon, lat

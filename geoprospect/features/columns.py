@@ -37,22 +37,3 @@ def iso3_codes(gdf) -> pd.Series:
         return pd.Series(None, index=gdf.index, dtype="object")
     return by_distinct(gdf["country"], lambda s: s.str.upper().replace("", pd.NA))
 
-
-def point_coords(gdf) -> tuple[np.ndarray, np.ndarray]:
-    """Lon/lat of each row's representative point (NaN for empty geometries)."""
-    import shapely
-
-    geoms = gdf.geometry.to_numpy()
-    lon = np.full(len(gdf), np.nan)
-    lat = np.full(len(gdf), np.nan)
-    ok = pd.notna(geoms)
-    ok[ok] = ~shapely.is_empty(geoms[ok])
-    if ok.any():
-        g = geoms[ok]
-        reps = g.copy()
-        other = shapely.get_type_id(g) != 0  # points are their own representative point
-        if other.any():
-            reps[other] = shapely.point_on_surface(g[other])
-        lon[ok] = shapely.get_x(reps)
-        lat[ok] = shapely.get_y(reps)
-    return lon, lat

@@ -46,8 +46,7 @@ def grade_features(gdf, *, prices=None) -> pd.DataFrame:
     ndpr = numeric(gdf, "ndpr_pct")
     dytb = numeric(gdf, "dytb_pct")
     tonnage = numeric(gdf, "resource_mt")
-    contained_treo = tonnage * 1e6 * treo / 100
-    contained_ndpr = contained_treo * ndpr / 100
+    contained_treo, contained_ndpr = contained_oxides(tonnage, treo, ndpr)
     p = deck.usd_per_kg
     rest_price = np.nanmean([p.get("la", np.nan), p.get("ce", np.nan)])
     share_rest = 1 - (ndpr + np.nan_to_num(dytb)) / 100
@@ -76,6 +75,33 @@ def grade_features(gdf, *, prices=None) -> pd.DataFrame:
             index=gdf.index,
         )
     return out
+
+
+def contained_oxides(resource_mt, treo_pct, ndpr_pct) -> tuple[np.ndarray, np.ndarray]:
+    """Contained TREO and NdPr oxide in tonnes, from tonnage and grades (vectorised).
+
+    ``treo = resource_mt × 1e6 × treo_pct / 100`` and ``ndpr = treo × ndpr_pct / 100``; NaN
+    wherever an input is unknown.
+
+    Parameters
+    ----------
+    resource_mt : array_like
+        Resource tonnage in million tonnes of ore.
+    treo_pct, ndpr_pct : array_like
+        TREO grade (% of ore) and NdPr share (% of TREO).
+
+    Returns
+    -------
+    contained_treo_t, contained_ndpr_t : numpy.ndarray
+
+    Examples
+    --------
+    >>> treo, ndpr = contained_oxides([2.0], [1.5], [20.0])
+    >>> float(treo[0]), float(ndpr[0])
+    (30000.0, 6000.0)
+    """
+    treo = np.asarray(resource_mt, dtype=float) * 1e6 * np.asarray(treo_pct, dtype=float) / 100
+    return treo, treo * np.asarray(ndpr_pct, dtype=float) / 100
 
 
 def processing_ease(minerals: pd.Series, dtype: pd.Series) -> np.ndarray:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from geoprospect.features.columns import iso3_codes, numeric, point_coords
+from geoprospect.core.geodesy import lonlat
+from geoprospect.features.columns import iso3_codes, numeric
 from geoprospect.io.schema import ree_minerals
 from geoprospect.routes import site_logistics
 
@@ -33,7 +34,7 @@ def logistics_features(gdf, *, network=None) -> pd.DataFrame:
         ``land_mode`` and ``blocked_by`` (in-force rules forbidding the raw product's export).
     """
 
-    lon, lat = point_coords(gdf)
+    lon, lat = lonlat(gdf.geometry)
     iso3 = iso3_codes(gdf).to_numpy(dtype=object)
     minerals = ree_minerals(gdf).to_numpy(dtype=object)
     owner = gdf["owner"].to_numpy(dtype=object) if "owner" in gdf else None

@@ -7,11 +7,10 @@ point lies (tolerating coastal and border points just outside the coarse 1:50m o
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
 
+from geoprospect.core.geodesy import lonlat
 from geoprospect.io.countries import boundaries, locate
 from geoprospect.io.problems import MAX_MESSAGES_PER_RULE, Problem, report
 
@@ -46,17 +45,8 @@ def check_geometry(out, file, problems, ident, repair) -> None:
         if safe.any():
             out.loc[rows_bad[safe], out.geometry.name] = fixed[safe]
             geoms = out.geometry.to_numpy()
-    pts = np.full((len(out), 2), np.nan)
-    if present.any():
-        g = geoms[present]
-        is_point = shapely.get_type_id(g) == 0
-        reps = g.copy()
-        if (~is_point).any():  # points are their own representative point (the common case)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                reps[~is_point] = shapely.point_on_surface(g[~is_point])
-        pts[present] = shapely.get_coordinates(reps)
-    x, y = pts[:, 0], pts[:, 1]
+    x, y = lonlat(geoms)
+    pts = np.column_stack([x, y])
     swapped = (np.abs(y) > 90) & (np.abs(x) <= 90)
     report(problems, file, out.index[swapped], "geometry",
             lambda r: f"latitude {out.geometry.at[r].representative_point().y:g} is out of "

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from geoprospect.core.messages import short, undecodable
 from geoprospect.errors import CRSError, LayerError
 from geoprospect.io.problems import Problem
 
@@ -125,7 +126,7 @@ def _check_zip(path: Path) -> None:
         with zipfile.ZipFile(path) as zf:
             members = [m for m in zf.namelist() if not m.endswith("/")]
     except (zipfile.BadZipFile, OSError) as exc:
-        raise LayerError(f"{path.name}: not a valid zip archive ({_short(exc)})") from exc
+        raise LayerError(f"{path.name}: not a valid zip archive ({short(exc)})") from exc
     if not any(m.lower().endswith(ZIPPED_LAYERS) for m in members):
         shown = ", ".join(members[:8]) or "nothing"
         raise LayerError(f"{path.name}: the zip holds no shapefile (.shp) or other layer (found: {shown})")
@@ -138,7 +139,7 @@ def _read_vector(path: Path, ext: str, layer: str | None, encoding: str | None =
     try:
         layers = pyogrio.list_layers(source)
     except Exception as exc:  # pyogrio raises DataSourceError and friends
-        raise LayerError(f"{path.name}: cannot open as a vector layer ({_short(exc)})") from exc
+        raise LayerError(f"{path.name}: cannot open as a vector layer ({short(exc)})") from exc
     names = [str(n) for n in layers[:, 0]] if len(layers) else []
     if layer is None and len(names) > 1 and ext in {".gpkg", ".kml", ".kmz", ".gml", ".zip"}:
         raise LayerError(
@@ -155,15 +156,12 @@ def _read_vector(path: Path, ext: str, layer: str | None, encoding: str | None =
             warnings.simplefilter("ignore", RuntimeWarning)
             gdf = pyogrio.read_dataframe(source, **kwargs)
     except UnicodeDecodeError as exc:
-        raise LayerError(
-            f"{path.name}: text is not valid {encoding or 'UTF-8'} (byte 0x{exc.object[exc.start]:02x}); "
-            "re-save the file as UTF-8 or give its encoding (e.g. latin-1)",
-            option="encoding",
-        ) from exc
+        raise LayerError(undecodable(path.name, encoding, byte=exc.object[exc.start]),
+                         option="encoding") from exc
     except LookupError as exc:
         raise LayerError(f"{path.name}: unknown encoding {encoding!r}") from exc
     except Exception as exc:
-        raise LayerError(f"{path.name}: cannot read ({_short(exc)})") from exc
+        raise LayerError(f"{path.name}: cannot read ({short(exc)})") from exc
     if "geometry" not in gdf:
         raise LayerError(f"{path.name}: the layer has no geometry")
     return gdf
@@ -179,10 +177,10 @@ def _read_parquet(path: Path, problems: list[Problem]):
         try:
             frame = pd.read_parquet(path)
         except Exception as exc:
-            raise LayerError(f"{path.name}: cannot read Parquet ({_short(exc)})") from exc
+            raise LayerError(f"{path.name}: cannot read Parquet ({short(exc)})") from exc
         return geometry_from_columns(frame, path, problems)
     except Exception as exc:
-        raise LayerError(f"{path.name}: cannot read GeoParquet ({_short(exc)})") from exc
+        raise LayerError(f"{path.name}: cannot read GeoParquet ({short(exc)})") from exc
 
 
 def _read_table(path: Path, ext: str, encoding: str | None, layer: str | None = None) -> pd.DataFrame:
@@ -198,7 +196,7 @@ def _read_table(path: Path, ext: str, encoding: str | None, layer: str | None = 
             _stdio.StringIO(text), sep=sep, dtype=str, keep_default_na=False, skipinitialspace=True
         )
     except pd.errors.ParserError as exc:
-        raise LayerError(f"{path.name}: malformed table ({_short(exc)})") from exc
+        raise LayerError(f"{path.name}: malformed table ({short(exc)})") from exc
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame.replace({"": np.nan})
 
@@ -215,7 +213,7 @@ def _read_sheet(path: Path, sheet: str | None) -> pd.DataFrame:
     except LayerError:
         raise
     except Exception as exc:
-        raise LayerError(f"{path.name}: cannot read spreadsheet ({_short(exc)})") from exc
+        raise LayerError(f"{path.name}: cannot read spreadsheet ({short(exc)})") from exc
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame.replace({"": np.nan})
 
@@ -228,10 +226,8 @@ def _decode(raw: bytes, path: Path, encoding: str | None) -> str:
         raise LayerError(f"{path.name}: unknown encoding {enc!r}") from exc
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
-        raise LayerError(
-            f"{path.name}: line {line}: not valid {enc} (byte 0x{raw[exc.start]:02x}); "
-            "re-save the file as UTF-8 or pass --encoding (e.g. --encoding latin-1)"
-        ) from exc
+        raise LayerError(undecodable(path.name, enc, line=line, byte=raw[exc.start]),
+                         option="encoding") from exc
 
 
 def sniff_delimiter(text: str) -> str:
@@ -340,7 +336,7 @@ def to_wgs84(gdf, path: Path, crs: str | None):
     try:
         return gdf.to_crs("EPSG:4326")
     except Exception as exc:
-        raise CRSError(f"{path.name}: cannot reproject from {gdf.crs} ({_short(exc)})") from exc
+        raise CRSError(f"{path.name}: cannot reproject from {gdf.crs} ({short(exc)})") from exc
 
 
 def _lonlat_share(gdf) -> tuple[float, np.ndarray]:
@@ -363,7 +359,3 @@ def _lonlat_share(gdf) -> tuple[float, np.ndarray]:
 def _clip(value, n: int = 40) -> str:
     s = str(value)
     return s if len(s) <= n else s[: n - 1] + "…"
-
-
-def _short(exc: BaseException) -> str:
-    return str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__

@@ -109,6 +109,57 @@ def _deck(table: pd.DataFrame, name: str) -> PriceDeck:
     return PriceDeck(prices, periods, sources)
 
 
+def national_rows(long: pd.DataFrame) -> pd.DataFrame:
+    """The national rows of a long country-risk table, with numeric ``value`` and ``year``.
+
+    Parameters
+    ----------
+    long : pandas.DataFrame
+        The ``layers/country_risk.csv`` layout: ``iso3, [admin1,] indicator, value, year``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows whose ``admin1`` is blank (all rows when there is no such column); ``iso3``
+        upper-cased, ``value`` and ``year`` as floats (NaN where not a number).
+    """
+    if "admin1" in long:
+        long = long[long["admin1"].astype("string").fillna("").str.strip() == ""]
+    return long.assign(iso3=long["iso3"].astype(str).str.strip().str.upper(),
+                       value=pd.to_numeric(long["value"], errors="coerce"),
+                       year=pd.to_numeric(long["year"], errors="coerce"))
+
+
+def latest_national(long: pd.DataFrame) -> pd.DataFrame:
+    """The latest national figure of each indicator per country, as a wide table.
+
+    The one parser of the long country-risk layout: the model's risk features
+    (:func:`country_risk_table`) and the map's choropleth
+    (:func:`geoprospect.maps.basemap.country_risk_index`) both read it through here.
+
+    Parameters
+    ----------
+    long : pandas.DataFrame
+        The long layout (see :func:`national_rows`; sub-national rows are dropped here).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ISO3, one column per indicator: the value of the latest year (a missing
+        value does not hide an older one).
+
+    Examples
+    --------
+    >>> long = pd.DataFrame({"iso3": ["mwi", "MWI"], "indicator": ["wgi_va_pct"] * 2,
+    ...                      "value": ["40.2", "45.5"], "year": ["2022", "2023"]})
+    >>> latest_national(long).to_dict()
+    {'wgi_va_pct': {'MWI': 45.5}}
+    """
+    national = national_rows(long)
+    latest = national.sort_values("year").groupby(["iso3", "indicator"]).last()["value"]
+    return latest.unstack("indicator")
+
+
 @cache
 def country_risk_table(path: str | None = None) -> pd.DataFrame:
     """Country risk indicators as a wide table: one row per ISO3 (national figures).
@@ -119,12 +170,8 @@ def country_risk_table(path: str | None = None) -> pd.DataFrame:
     """
 
     p = Path(path) if path else layer_path("country_risk.csv")
-    long = read_table(p, ("iso3", "indicator", "value", "year"))
-    long = long.assign(value=pd.to_numeric(long["value"], errors="coerce"),
-                       year=pd.to_numeric(long["year"], errors="coerce"))
-    national = long[long.get("admin1", "").fillna("") == ""] if "admin1" in long else long
-    latest = national.sort_values("year").groupby(["iso3", "indicator"]).last()["value"]
-    wide = latest.unstack("indicator")
+    national = national_rows(read_table(p, ("iso3", "indicator", "value", "year")))
+    wide = latest_national(national)
     for col in (*WGI_PCT, "fraser_ppi"):
         if col not in wide:
             wide[col] = np.nan

@@ -14,6 +14,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
+from geoprospect.core.messages import first_and_more
 from geoprospect.io.geochecks import BORDER_TOLERANCE_DEG, check_country, check_geometry
 from geoprospect.io.problems import MAX_MESSAGES_PER_RULE, Problem, report, row_identity
 
@@ -281,6 +282,5 @@ def load_layer(path, *, layer=None, crs=None, encoding=None, strict: bool = Fals
     gdf, problems = validate(normalise(raw))
     errs = errors_in(problems)
     if strict and errs:
-        more = f" (and {len(errs) - 1} more problems)" if len(errs) > 1 else ""
-        raise ValidationFailed(f"{errs[0]}{more}", problems)
+        raise ValidationFailed(first_and_more(errs, noun="problems"), problems)
     return gdf, problems

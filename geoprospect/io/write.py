@@ -74,6 +74,38 @@ def atomic_path(target: str | Path, *, overwrite: bool = False) -> Iterator[Path
         raise
 
 
+
+@contextlib.contextmanager
+def written(target: str | Path, *, overwrite: bool = False) -> Iterator[Path]:
+    """:func:`atomic_path` that reports an operating-system failure as :class:`OutputError`.
+
+    Parameters
+    ----------
+    target : str or Path
+        The file to write.
+    overwrite : bool
+        Replace an existing ``target``.
+
+    Yields
+    ------
+    Path
+        The temporary path to write to.
+
+    Raises
+    ------
+    OutputError
+        ``target`` exists without ``overwrite``, its folder is missing, nothing was written, or
+        the system refused (``<target>: cannot write (No space left on device)``).
+    """
+    try:
+        with atomic_path(target, overwrite=overwrite) as tmp:
+            yield tmp
+    except OutputError:
+        raise
+    except OSError as exc:
+        raise OutputError(f"{target}: cannot write ({exc.strerror or exc})") from exc
+
+
 def write_table(
     gdf,
     path: str | Path,
@@ -109,16 +141,11 @@ def write_table(
     path = Path(path)
     fmt = output_format(path)
     frame = _with_provenance(gdf, metadata)
-    try:
-        with atomic_path(path, overwrite=overwrite) as tmp:
-            try:
-                _WRITERS[fmt](frame, tmp, metadata or {}, sources, layer_name)
-            except OutputError as exc:  # the writers' messages do not know the target's name
-                raise OutputError(f"{path}: {exc}") from exc
-    except OutputError:
-        raise
-    except OSError as exc:
-        raise OutputError(f"{path}: cannot write ({exc.strerror or exc})") from exc
+    with written(path, overwrite=overwrite) as tmp:
+        try:
+            _WRITERS[fmt](frame, tmp, metadata or {}, sources, layer_name)
+        except OutputError as exc:  # the writers' messages do not know the target's name
+            raise OutputError(f"{path}: {exc}") from exc
     return path
 
 

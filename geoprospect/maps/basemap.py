@@ -2,19 +2,21 @@
 
 The bundled Natural Earth outlines (``geoprospect.io.countries.boundaries()``) are simplified for
 size; they are indicative (``geoprospect.io.countries.BOUNDARY_NOTE``). The displayed risk index is
-``100 - mean WGI percentile rank`` over the six World Bank governance indicators of the latest
-year (higher = riskier), unless the caller passes its own 0-100 scores.
+``100 - mean WGI percentile rank`` over the six World Bank governance indicators, each at its
+latest national figure as the model reads them (higher = riskier), unless the caller passes its
+own 0-100 scores.
 """
 
 from __future__ import annotations
 
+import re
 from functools import cache
 
-import numpy as np
 import pandas as pd
 
 from geoprospect.errors import LayerError
 from geoprospect.io.countries import boundaries
+from geoprospect.io.reference import WGI_PCT, latest_national, read_table
 
 SIMPLIFY_DEG = 0.05
 WGI_LABEL = "Governance risk index: 100 − mean WGI percentile rank (6 indicators, World Bank)"
@@ -45,8 +47,8 @@ def country_risk_index(table) -> tuple[pd.Series, str]:
         * a wide DataFrame with an ``iso3`` column and one of ``risk``, ``risk_score``,
           ``risk_index``, ``country_risk``, ``value``, ``score``;
         * the long ``layers/country_risk.csv`` layout (``iso3, admin1, indicator, value, year``),
-          from which ``100 - mean(wgi_*_pct)`` of each country's latest year is computed
-          (national rows only).
+          from which ``100 - mean(wgi_*_pct)`` of each indicator's latest national figure is
+          computed (:func:`geoprospect.io.reference.latest_national`, as the model's features).
 
     Raises
     ------
@@ -54,7 +56,7 @@ def country_risk_index(table) -> tuple[pd.Series, str]:
         When the table has none of these layouts.
     """
     if isinstance(table, (str, bytes)) or hasattr(table, "__fspath__"):
-        table = pd.read_csv(table, dtype={"iso3": str, "admin1": str})
+        table = read_table(table, ("iso3",))
     if isinstance(table, pd.Series):
         values = pd.to_numeric(table, errors="coerce")
         values.index = values.index.astype(str).str.upper()
@@ -72,16 +74,12 @@ def country_risk_index(table) -> tuple[pd.Series, str]:
 
 
 def _wgi_index(long: pd.DataFrame) -> pd.Series:
-    rows = long[long["indicator"].astype(str).str.match(r"^wgi_[a-z]+_pct$")]
-    if "admin1" in rows:
-        admin = rows["admin1"].astype("string").fillna("").str.strip()
-        rows = rows[admin == ""]
-    rows = rows.assign(value=pd.to_numeric(rows["value"], errors="coerce")).dropna(subset=["value"])
-    if rows.empty:
+    wide = latest_national(long)
+    found = sorted(c for c in wide.columns if re.fullmatch(r"wgi_[a-z]+_pct", str(c)))
+    wgi = [c for c in WGI_PCT if c in found] + [c for c in found if c not in WGI_PCT]
+    if not wgi:
         return pd.Series(dtype=float)
-    if "year" in rows:
-        year = pd.to_numeric(rows["year"], errors="coerce")
-        latest = year.groupby(rows["iso3"]).transform("max")
-        rows = rows[year == latest]
-    mean = rows.groupby(rows["iso3"].astype(str).str.upper())["value"].mean()
-    return (100 - mean).clip(0, 100).round(1).astype(float).where(np.isfinite(mean))
+    # the mean of each country's figures in the table's usual order (va, pv, ge, rq, rl, cc):
+    # a different summation order could move a rounded index by 0.1
+    mean = wide[wgi].stack().dropna().groupby(level=0).mean()
+    return (100 - mean).clip(0, 100).round(1).astype(float)

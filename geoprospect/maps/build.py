@@ -12,7 +12,7 @@ import pandas as pd
 from geoprospect.errors import LayerError, OutputError
 from geoprospect.io.bundled import data_date as bundled_date
 from geoprospect.io.countries import BOUNDARY_NOTE, country_name
-from geoprospect.io.write import atomic_path
+from geoprospect.io.write import written
 from geoprospect.maps import assets, payload, style
 from geoprospect.maps.basemap import country_risk_index, simplified_outlines
 from geoprospect.maps.elements import DataLayer, Setup, inline_script, inline_style
@@ -156,13 +156,8 @@ def save_map(m, path, *, offline: bool = False, overwrite: bool = False) -> Path
         refs = assets.external_references(page)
         if refs:
             raise OutputError(f"{path}: offline map still references {refs[0]!r}")
-    try:
-        with atomic_path(path, overwrite=overwrite) as tmp:
-            tmp.write_text(page, encoding="utf-8")
-    except OutputError:
-        raise
-    except OSError as exc:
-        raise OutputError(f"{path}: cannot write ({exc.strerror or exc})") from exc
+    with written(path, overwrite=overwrite) as tmp:
+        tmp.write_text(page, encoding="utf-8")
     return path
 
 

@@ -9,7 +9,6 @@ green always means better. Nodata cells are transparent.
 from __future__ import annotations
 
 import base64
-import html
 import struct
 import zlib
 from pathlib import Path
@@ -17,12 +16,11 @@ from pathlib import Path
 import numpy as np
 
 from geoprospect.errors import RasterError
+from geoprospect.maps.safe import escape_text
+from geoprospect.maps.style import SURFACE_COLOURS, ramp_rgb, surface_colormap
 
 MAX_PIXELS = 1024
 """Longest side of the overlay image; bigger rasters are read through overviews, averaged."""
-RAMP = np.array([[215, 48, 39], [252, 141, 89], [254, 224, 139], [217, 239, 139], [145, 207, 96],
-                 [26, 152, 80]], dtype=float)
-"""Red-yellow-green (ColorBrewer RdYlGn, 6 classes), low to high."""
 
 
 def png_data_uri(rgba: np.ndarray) -> str:
@@ -41,19 +39,17 @@ def png_data_uri(rgba: np.ndarray) -> str:
 
 
 def colourise(values: np.ndarray, lo: float, hi: float, *, reverse: bool = False) -> np.ndarray:
-    """Map a 2-D float array onto :data:`RAMP` (NaN transparent) -> ``(h, w, 4)`` uint8."""
+    """Map a 2-D float array onto :func:`~geoprospect.maps.style.surface_colormap` (NaN
+    transparent) -> ``(h, w, 4)`` uint8."""
     finite = np.isfinite(values)
     t = np.zeros(values.shape)
     if hi > lo:
         t[finite] = (values[finite] - lo) / (hi - lo)
     else:
         t[finite] = 0.5
-    t = np.clip(1 - t if reverse else t, 0, 1) * (len(RAMP) - 1)
-    i = np.minimum(np.floor(t).astype(int), len(RAMP) - 2)
-    f = (t - i)[..., None]
-    rgb = RAMP[i] * (1 - f) + RAMP[i + 1] * f
+    t = np.clip(1 - t if reverse else t, 0, 1)
     out = np.zeros((*values.shape, 4), dtype=np.uint8)
-    out[..., :3] = np.rint(rgb).astype(np.uint8)
+    out[..., :3] = ramp_rgb(t, surface_colormap()).astype(np.uint8)
     out[..., 3] = np.where(finite, 255, 0)
     return out
 
@@ -129,21 +125,14 @@ def surface_overlay(path, *, band: int | None = None) -> tuple[str, list[list[fl
 
 def legend_html(title: str, lo: float, hi: float, units: str = "", *, reverse: bool = False) -> str:
     """HTML legend: escaped title, gradient bar (CSS, no external assets), min/max labels."""
-    ramp = RAMP[::-1] if reverse else RAMP
-    stops = ", ".join(f"rgb({int(r)},{int(g)},{int(b)})" for r, g, b in ramp)
-    unit = f" {_safe(units)}" if units else ""
+    stops = ", ".join(SURFACE_COLOURS[::-1] if reverse else SURFACE_COLOURS)
+    unit = f" {escape_text(units)}" if units else ""
     return (
         '<div class="gp-surface-legend" style="background:#fff;padding:6px 8px;border-radius:4px;'
         'font:12px sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3)">'
-        f'<div style="font-weight:bold;margin-bottom:4px">{_safe(title)}</div>'
+        f'<div style="font-weight:bold;margin-bottom:4px">{escape_text(title)}</div>'
         f'<div style="width:160px;height:10px;border:1px solid #999;'
         f'background:linear-gradient(to right, {stops})"></div>'
         '<div style="display:flex;justify-content:space-between;width:162px">'
         f'<span>{lo:.4g}{unit}</span><span>{hi:.4g}{unit}</span></div></div>'
     )
-
-
-def _safe(text: str) -> str:
-    """HTML-escape, and neutralise characters that break folium's JavaScript template literals."""
-    return (html.escape(text, quote=True).replace("\\", "&#92;").replace("`", "&#96;")
-            .replace("$", "&#36;"))

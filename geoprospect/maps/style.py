@@ -13,11 +13,16 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
+from geoprospect.features.columns import numeric
+from geoprospect.features.grade import contained_oxides
+
 SCORE_COLOURS = ("#d7191c", "#fdae61", "#ffffbf", "#a6d96a", "#1a9641")
 """Low to high score (ColorBrewer RdYlGn, 5 classes)."""
 MISSING_COLOUR = "#9e9e9e"
 RISK_COLOURS = ("#fff5eb", "#fdbe85", "#fd8d3c", "#d94701", "#7f2704")
 """Low to high country risk (ColorBrewer Oranges)."""
+SURFACE_COLOURS = ("#d73027", "#fc8d59", "#fee08b", "#d9ef8b", "#91cf60", "#1a9850")
+"""Low to high value of a surface overlay (ColorBrewer RdYlGn, 6 classes)."""
 
 CHAIN_STAGES = ("cracking", "separation", "metal", "magnet")
 """Processing chain stages, upstream to downstream."""
@@ -54,17 +59,52 @@ def risk_colormap():
     return LinearColormap(list(RISK_COLOURS), vmin=0, vmax=100, caption="Country risk index")
 
 
-def colours(values: pd.Series | np.ndarray, colormap) -> np.ndarray:
-    """Map numbers to ``#rrggbb`` through a branca LinearColormap, vectorised.
+@cache
+def surface_colormap():
+    """Return the branca colormap of surface overlays, over the fraction 0-1 of the value range."""
+    from branca.colormap import LinearColormap
 
-    Missing values get :data:`MISSING_COLOUR`; values outside the colormap range are clipped.
+    return LinearColormap(list(SURFACE_COLOURS), vmin=0, vmax=1)
+
+
+def ramp_rgb(values, colormap) -> np.ndarray:
+    """RGB (0-255 integers) of numbers along a branca LinearColormap, vectorised; the one colour
+    ramp of the package (deposit markers, the country choropleth, surface overlays, legends).
+
+    Parameters
+    ----------
+    values : array_like of float
+        Any shape. Values outside the colormap's range are clipped; NaN takes the first colour
+        (callers mask it).
+    colormap : branca.colormap.LinearColormap
+        :func:`score_colormap`, :func:`risk_colormap` or :func:`surface_colormap`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Integers of shape ``values.shape + (3,)``, linear interpolation between the stops.
+
+    Examples
+    --------
+    >>> ramp_rgb([0.0, 1.0], surface_colormap()).tolist()
+    [[215, 48, 39], [26, 152, 80]]
     """
-    v = pd.to_numeric(pd.Series(np.asarray(values, dtype=object)), errors="coerce").to_numpy(float)
+    v = np.asarray(values, dtype=float)
     index = np.asarray(colormap.index, dtype=float)
     rgba = np.asarray(colormap.colors, dtype=float)  # floats 0..1
     clipped = np.clip(np.nan_to_num(v, nan=index[0]), index[0], index[-1])
     channels = [np.rint(np.interp(clipped, index, rgba[:, k]) * 255).astype(int) for k in range(3)]
-    hexes = "#" + _HEX[channels[0]] + _HEX[channels[1]] + _HEX[channels[2]]
+    return np.stack(channels, axis=-1)
+
+
+def colours(values: pd.Series | np.ndarray, colormap) -> np.ndarray:
+    """Map numbers to ``#rrggbb`` through a branca LinearColormap (:func:`ramp_rgb`), vectorised.
+
+    Missing values get :data:`MISSING_COLOUR`; values outside the colormap range are clipped.
+    """
+    v = pd.to_numeric(pd.Series(np.asarray(values, dtype=object)), errors="coerce").to_numpy(float)
+    rgb = ramp_rgb(v, colormap)
+    hexes = "#" + _HEX[rgb[:, 0]] + _HEX[rgb[:, 1]] + _HEX[rgb[:, 2]]
     return np.where(np.isfinite(v), hexes, MISSING_COLOUR).astype(object)
 
 
@@ -77,15 +117,10 @@ def gradient_stops(colormap, n: int = 5) -> list[tuple[float, str]]:
 
 def contained_ndpr(frame: pd.DataFrame) -> pd.Series:
     """Contained NdPr oxide in tonnes: the ``contained_ndpr_t`` column, else
-    ``resource_mt × 1e6 × treo_pct/100 × ndpr_pct/100`` where all three are known."""
-    def num(col):
-        if col not in frame:
-            return pd.Series(np.nan, index=frame.index)
-        return pd.to_numeric(frame[col], errors="coerce").astype(float)
-
-    derived = num("resource_mt") * 1e6 * num("treo_pct") / 100 * num("ndpr_pct") / 100
-    given = num("contained_ndpr_t")
-    return given.where(given.notna(), derived)
+    :func:`geoprospect.features.grade.contained_oxides` where all three inputs are known."""
+    _, derived = contained_oxides(*(numeric(frame, c) for c in ("resource_mt", "treo_pct", "ndpr_pct")))
+    given = pd.Series(numeric(frame, "contained_ndpr_t"), index=frame.index)
+    return given.where(given.notna(), pd.Series(derived, index=frame.index))
 
 
 def radius(tonnes: pd.Series) -> np.ndarray:

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from geoprospect.core.messages import short
 from geoprospect.errors import ModelError
 from geoprospect.features import FEATURES, PILLARS
 from geoprospect.io.bundled import models_dir
@@ -190,14 +191,14 @@ def load_model(path: str | Path | None = None) -> ScoringModel:
     try:
         untrusted = sio.get_untrusted_types(file=path)
     except Exception as exc:
-        raise ModelError(f"{path.name}: not a readable skops model ({_short(exc)})") from exc
+        raise ModelError(f"{path.name}: not a readable skops model ({short(exc)})") from exc
     refused = sorted(set(untrusted) - set(TRUSTED_TYPES))
     if refused:
         raise ModelError(f"{path.name}: refused, it contains untrusted types: {', '.join(refused)}")
     try:
         payload = sio.load(path, trusted=[t for t in untrusted if t in TRUSTED_TYPES])
     except Exception as exc:
-        raise ModelError(f"{path.name}: cannot load ({_short(exc)})") from exc
+        raise ModelError(f"{path.name}: cannot load ({short(exc)})") from exc
     need = {"pipeline", "feature_names", "pillars", "reference", "pillar_lo", "pillar_hi",
             "mcda_lo", "mcda_hi", "quantiles"}
     if not isinstance(payload, dict) or not need <= set(payload):
@@ -242,8 +243,3 @@ def warn_versions(metadata: dict, name: str) -> None:
 def file_sha256(path: Path) -> str:
     """SHA-256 hex digest of a file's bytes (the model hash recorded with every output)."""
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _short(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0][:200] if text else type(exc).__name__

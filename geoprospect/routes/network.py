@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from geoprospect.core.geodesy import SphereIndex, haversine_km
+from geoprospect.core.geodesy import SphereIndex, haversine_km, lonlat
 from geoprospect.errors import RouteError
 from geoprospect.io.bundled import layer_path
 from geoprospect.routes.costs import LAND_MODES, CostTable, load_costs
@@ -36,10 +36,7 @@ def _points(frame, what: str) -> pd.DataFrame:
     """Plain DataFrame with lon/lat columns from a GeoDataFrame of points or a lon/lat table."""
     df = pd.DataFrame(frame).copy()
     if "geometry" in df.columns and ("lon" not in df.columns or "lat" not in df.columns):
-        geom = frame.geometry
-        if not (geom.geom_type == "Point").all():
-            geom = geom.representative_point()
-        df["lon"], df["lat"] = geom.x.to_numpy(), geom.y.to_numpy()
+        df["lon"], df["lat"] = lonlat(frame.geometry)
     if "lon" not in df.columns or "lat" not in df.columns:
         raise RouteError(f"{what}: needs point geometry or lon/lat columns")
     return df.drop(columns=["geometry"], errors="ignore").reset_index(drop=True)

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from geoprospect.core.geodesy import lonlat
 from geoprospect.errors import RouteError
 from geoprospect.io.schema import ree_minerals
 from geoprospect.routes.feedstock import RANK, accepts, deposit_feed, facility_output
@@ -48,15 +49,6 @@ class RoutePlan:
     def best(self) -> pd.DataFrame:
         """Alternative 0 of every deposit."""
         return self.table[self.table["alternative"] == 0].reset_index(drop=True)
-
-
-def _deposit_xy(deposits) -> tuple[np.ndarray, np.ndarray]:
-    geom = deposits.geometry
-    pts = geom.where(geom.geom_type == "Point", geom.representative_point())
-    ok = pts.notna() & ~pts.is_empty
-    x = np.where(ok, pts.x.where(ok), np.nan).astype(float)
-    y = np.where(ok, pts.y.where(ok), np.nan).astype(float)
-    return x, y
 
 
 def _text(value) -> str | None:
@@ -204,7 +196,7 @@ def build_routes(deposits, network: RouteNetwork, *, k: int = 3) -> RoutePlan:
     if k < 1:
         raise RouteError("k must be at least 1")
     planner = _Planner(network)
-    x, y = _deposit_xy(deposits)
+    x, y = lonlat(deposits.geometry)
     col = lambda name: deposits[name].tolist() if name in deposits.columns else [None] * len(deposits)  # noqa: E731
     minerals = ree_minerals(deposits).tolist()
     ids = [str(v) if _text(v) else str(i) for v, i in zip(col("id"), deposits.index, strict=True)]

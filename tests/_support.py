@@ -1,5 +1,5 @@
-"""Shared helpers of the batch tests: a scratch model (fitted once, kept in pytest's cache) and
-small synthetic site layers."""
+"""Helpers shared by the test modules, defined once: points inside the five countries, the CLI
+runner, the scratch model, synthetic site layers and a reader of batch outputs."""
 
 from __future__ import annotations
 
@@ -7,9 +7,23 @@ from pathlib import Path
 
 import numpy as np
 
-# points well inside each of the five countries (lon, lat), as in conftest.INSIDE
-INSIDE = {"MWI": (33.78, -13.96), "AUS": (122.55, -28.86), "IND": (78.0, 20.0),
-          "ARG": (-65.0, -30.0), "MMR": (96.0, 21.0)}
+# one point well inside each of the five countries (lon, lat)
+INSIDE = {
+    "MWI": (33.78, -13.96),
+    "AUS": (122.55, -28.86),
+    "IND": (78.0, 20.0),
+    "ARG": (-65.0, -30.0),
+    "MMR": (96.0, 21.0),
+}
+
+
+def run(*args, catch_exceptions: bool = True):
+    """Invoke ``geoprospect <args>`` through click's CliRunner (arguments turned into text)."""
+    from click.testing import CliRunner
+
+    from geoprospect.cli import cli
+
+    return CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=catch_exceptions)
 
 
 def scratch_model(config=None) -> Path:
