@@ -27,11 +27,10 @@ def run(*args, catch_exceptions: bool = True):
 
 
 def scratch_model(config=None) -> Path:
-    """The bundled default model (it is retrained whenever the features change; the ranking
-    tests fail loudly when it is out of step)."""
+    """The bundled valuation model (``geoprospect train`` rebuilds it)."""
     from geoprospect.io.bundled import models_dir
 
-    return models_dir() / "default.skops"
+    return models_dir() / "valuation.skops"
 
 
 def _bundled(name):

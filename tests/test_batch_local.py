@@ -12,9 +12,10 @@ from _support import read_any, run, scratch_model, sites
 from geoprospect.batch import Settings, WholeSet, plan, run_local
 from geoprospect.errors import ValidationFailed
 
-PER_ROW = ("score", "grade_score", "logistics_score", "risk_score", "contrib_grade",
-           "contrib_logistics", "contrib_risk", "drivers", "mcda_score", "flags", "port_km",
-           "export_port", "cost_to_plant_usd_t")
+PER_ROW = ("score", "npv_musd_p10", "npv_musd_p50", "npv_musd_p90", "ndpr_oxide_tpa", "capex_musd",
+           "value_grade_musd", "value_logistics_musd", "value_risk_musd", "valuation_tier",
+           "grade_score", "logistics_score", "risk_score", "drivers", "mcda_score", "flags",
+           "port_km", "export_port", "cost_to_plant_usd_t")
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +64,7 @@ def test_output_keeps_every_input_column_and_adds_rank_columns(tmp_path, model_p
     assert got["owner_ref"].tolist() == g["owner_ref"].tolist()  # untouched, type too
     assert got["owner_ref"].dtype == g["owner_ref"].dtype
     assert got["score"].between(0, 100).all()
-    for col in ("rank", "p_top10", "score_p10"):
+    for col in ("rank", "p_top10"):
         assert col not in got.columns
 
 

@@ -9,11 +9,7 @@ import pytest
 import geoprospect
 from geoprospect.core import cache
 from geoprospect.io import countries
-from geoprospect.model import cache as model_cache
-from geoprospect.model.estimator import save_model
-from geoprospect.model.predict import fit_scoring_model
 from geoprospect.routes.sea import SeaMatrix
-from tests.model_fixtures import features_without_routes, synthetic_deposits, synthetic_labels
 
 OLD = "0.0.0-stale"
 PORTS = (["FRE", "BOM", "SIN"], [115.74, 72.85, 103.85], [-32.05, 18.95, 1.26])
@@ -113,29 +109,3 @@ def test_stale_sea_matrix_is_rebuilt(stale, cache_folder, monkeypatch):
     assert not fresh.from_cache
     np.testing.assert_array_equal(fresh.km, good)
     assert SeaMatrix(*PORTS).load_or_build().from_cache  # the rebuilt entry is used next time
-
-
-def test_compiled_model_of_an_older_version_is_rebuilt(cache_folder, monkeypatch, tmp_path):
-    feats = features_without_routes(synthetic_deposits())
-    model = fit_scoring_model(feats, synthetic_labels(feats))
-    path = save_model(model, tmp_path / "m.skops")
-    real = model_cache._to_arrays
-
-    def wrong_arrays(m, trees):
-        return {**real(m, trees), "quantiles": np.asarray(m.quantiles, dtype=float) + 50.0}
-
-    with monkeypatch.context() as m:
-        m.setattr(geoprospect, "__version__", OLD)
-        m.setattr(model_cache, "_to_arrays", wrong_arrays)
-        model_cache.load_for_scoring(path)
-        stale = model_cache.load_for_scoring(path)
-        assert stale.pipeline is None  # it loads, and the older version uses it
-        np.testing.assert_array_equal(stale.quantiles, np.asarray(model.quantiles) + 50.0)
-    entry = model_cache.cached_path(stale.sha256)
-    assert entry.is_file()  # the same file this version reads
-    rebuilt = model_cache.load_for_scoring(path)
-    assert rebuilt.pipeline is not None  # loaded from the .skops file, not the stale entry
-    np.testing.assert_array_equal(rebuilt.quantiles, model.quantiles)
-    cached = model_cache.load_for_scoring(path)
-    assert cached.pipeline is None
-    np.testing.assert_array_equal(cached.quantiles, model.quantiles)

@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pandas as pd
+import pytest
 from _support import run
 
 from geoprospect.io.bundled import layer_path
@@ -57,40 +58,43 @@ def test_rank_user_csv_with_aliases(tmp_path):
     assert set(got["country"]) == {"MWI", "IND"} and got["treo_pct"].tolist() != []
 
 
-def test_train_on_user_labels_writes_model_card_metrics(tmp_path):
-    rng = np.random.default_rng(0)
-    n = 40
-    treo = rng.lognormal(0, 0.8, n)
-    df = pd.DataFrame({
-        "id": [f"p{i}" for i in range(n)], "name": [f"P{i}" for i in range(n)],
-        "country": rng.choice(["AUS", "CAN", "USA", "BRA", "ZAF"], n),
-        "lat": rng.uniform(-30, -20, n), "lon": rng.uniform(120, 140, n),
-        "treo_pct": treo, "resource_mt": rng.lognormal(3, 1, n),
-        "advanced": np.where(treo + rng.normal(0, 0.5, n) > 1.2, "yes", "no"),
-    })
-    df["country"] = "AUS"
-    f = tmp_path / "labelled.csv"
-    df.to_csv(f, index=False)
-    out = tmp_path / "mine.skops"
-    r = run("train", str(f), "--label", "advanced", "--bootstrap", "50",
-            "-o", str(out))
-    assert r.exit_code == 0, r.output
-    assert out.exists() and (tmp_path / "mine.md").exists()
-    metrics = json.loads((tmp_path / "mine.metrics.json").read_text())
-    assert metrics["n"] == n and "stratified_kfold" in metrics
-    assert "loco" not in metrics  # one country: leave-one-country-out impossible, said so
-    assert "AUC" in r.output
-    r = run("rank", "--model", str(out), "--draws", "0", "--top", "3")
-    assert r.exit_code == 0, r.output
+def test_train_writes_a_loadable_model_with_its_card_and_metrics(tmp_path):
+    from geoprospect.model.value_fit import load_valuation
+
+    out = tmp_path / "v.skops"
+    r = run("train", "-o", out, "--seed", 1)
+    assert r.exit_code == 0, r.output + r.stderr
+    params = load_valuation(out)
+    assert {"imputer", "production", "costs"} <= set(params)
+    card = out.with_suffix(".md").read_text(encoding="utf-8")
+    assert "baseline" in card
+    metrics = json.loads(out.with_suffix(".metrics.json").read_text())
+    assert metrics["cards"]["costs"] and metrics["validation"]["n"] > 0
+    assert run("train", "-o", out).exit_code == 2  # exists without --overwrite
+    assert run("train", "-o", tmp_path / "v.pkl").exit_code == 2
 
 
-def test_train_bad_label_values(tmp_path):
-    f = tmp_path / "l.csv"
-    f.write_text("name,lat,lon,ok\nA,-20,130,maybe\n")
-    r = run("train", str(f), "--label", "ok", "-o", str(tmp_path / "m.skops"))
-    assert r.exit_code == 2 and "row 1" in r.output and "ok" in r.output
-    r = run("train", str(f), "--label", "ok", "-o", str(tmp_path / "m.pkl"))
-    assert r.exit_code == 2 and ".skops" in r.output
+@pytest.mark.parametrize(("args", "hint"), [
+    (("--price-scenario", "nope"), "--price-scenario"),
+    (("--ndpr-price", "-5"), "--ndpr-price"),
+    (("--discount-rate", "-1"), "--discount-rate"),
+    (("--draws", "-3"), "--draws"),
+])
+def test_rank_bad_valuation_options_exit_2(args, hint):
+    r = run("rank", *args)
+    assert r.exit_code == 2, r.output + r.stderr
+    assert hint in r.stderr + r.output and "Traceback" not in r.stderr + r.output
+
+
+def test_rank_price_scenario_and_ndpr_price_move_the_value(tmp_path):
+    low, high = tmp_path / "low.json", tmp_path / "high.json"
+    assert run("rank", "--draws", 0, "-o", low).exit_code == 0
+    assert run("rank", "--draws", 0, "--price-scenario", "dod-floor-2025", "-o", high).exit_code == 0
+    a = pd.DataFrame(json.loads(low.read_text())["records"]).set_index("id")
+    b = pd.DataFrame(json.loads(high.read_text())["records"]).set_index("id")
+    # a higher NdPr price (USD 110 floor vs USD 51 market) never lowers a deposit's value
+    assert (b.loc[a.index, "npv_musd"] >= a["npv_musd"] - 1e-6).all()
+    assert (b.loc[a.index, "npv_musd"] > a["npv_musd"]).any()
 
 
 def _elevation_raster(path):

@@ -1,4 +1,4 @@
-"""Ranking the bundled deposits end to end (bundled model, bundled routes)."""
+"""Ranking the bundled deposits end to end (bundled valuation, bundled routes)."""
 
 from __future__ import annotations
 
@@ -6,12 +6,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geoprospect.pipeline import OUTPUT_COLUMNS, rank, rank_layer
+from geoprospect.pipeline import OUTPUT_COLUMNS, Valuation, rank, rank_layer
+
+
+def _valuation(draws=40, seed=3):
+    return Valuation.load(draws=draws, seed=seed)
 
 
 @pytest.fixture(scope="module")
 def ranked():
-    return rank_layer(draws=40, seed=3)
+    return rank_layer(valuation=_valuation(), seed=3)
 
 
 def test_every_deposit_ranked_once_with_output_columns(ranked):
@@ -19,8 +23,9 @@ def test_every_deposit_ranked_once_with_output_columns(ranked):
 
     assert len(ranked) == row_count("deposits.geojson")
     assert ranked["id"].is_unique
-    for col in ("rank", "score", "grade_score", "logistics_score", "risk_score", "score_p10",
-                "score_p90", "p_top10", "drivers", "flags"):
+    for col in ("rank", "score", "npv_musd_p10", "npv_musd_p50", "npv_musd_p90", "ndpr_oxide_tpa",
+                "capex_musd", "value_grade_musd", "valuation_tier", "grade_score", "logistics_score",
+                "risk_score", "score_p10", "score_p90", "p_top10", "drivers", "flags"):
         assert col in ranked.columns
     assert list(ranked.columns[: 3]) == [c for c in OUTPUT_COLUMNS if c in ranked.columns][:3]
     assert ranked["rank"].min() == 1 and ranked["rank"].is_monotonic_increasing
@@ -30,6 +35,13 @@ def test_scores_and_bands_are_sane(ranked):
     s = ranked["score"]
     assert s.between(0, 100).all()
     assert (ranked["score_p10"] <= ranked["score_p90"] + 1e-9).all()
+    assert (ranked["npv_musd_p10"] <= ranked["npv_musd_p50"]).all()
+    assert (ranked["npv_musd_p50"] <= ranked["npv_musd_p90"]).all()
+    # rank follows the tier, then the P50 NPV
+    est = ranked[ranked["valuation_tier"] == "estimated"]
+    cond = ranked[ranked["valuation_tier"] == "conditional"]
+    assert est["rank"].max() < cond["rank"].min()
+    assert est["npv_musd_p50"].is_monotonic_decreasing and cond["npv_musd_p50"].is_monotonic_decreasing
     assert ranked["p_top10"].between(0, 1).all()
     # P(top-10) over the draws sums to 10 places
     assert ranked["p_top10"].sum() == pytest.approx(10, abs=1e-6)
@@ -44,29 +56,30 @@ def test_flags_reflect_sourced_legal_status(ranked):
 
 
 def test_india_reservation_blocks_foreign_investor_only():
-    state = rank_layer(draws=0, investor="state", countries=["IND"], routes=False)
-    foreign = rank_layer(draws=0, investor="foreign", countries=["IND"], routes=False)
+    state = rank_layer(valuation=_valuation(0), investor="state", countries=["IND"], routes=0)
+    foreign = rank_layer(valuation=_valuation(0), investor="foreign", countries=["IND"], routes=0)
     assert not state["flags"].str.contains("state_reserved").any()
     assert foreign["flags"].str.contains("state_reserved").any()
 
 
 def test_exclude_flagged_drops_blocked(ranked):
-    kept = rank_layer(draws=0, exclude_flagged=True, routes=False)
+    kept = rank_layer(valuation=_valuation(0), exclude_flagged=True, routes=0)
     assert len(kept) < len(ranked)
     assert not kept["flags"].str.contains("armed_groups|unlicensed|conflict_area").any()
 
 
 def test_same_seed_identical_and_country_filter():
-    a = rank_layer(draws=20, seed=5, countries=["MWI"], routes=False)
-    b = rank_layer(draws=20, seed=5, countries=["MWI"], routes=False)
+    a = rank_layer(valuation=_valuation(20, 5), seed=5, countries=["MWI"], routes=0)
+    b = rank_layer(valuation=_valuation(20, 5), seed=5, countries=["MWI"], routes=0)
     pd.testing.assert_frame_equal(pd.DataFrame(a), pd.DataFrame(b))
     assert set(a["country"]) == {"MWI"}
 
 
 def test_weights_switch_to_transparent_view(ranked):
-    w = rank_layer(draws=0, weights={"grade": 1.0, "logistics": 0.0, "risk": 0.0}, routes=False)
+    w = rank_layer(valuation=_valuation(0), weights={"grade": 1.0, "logistics": 0.0, "risk": 0.0}, routes=0)
     np.testing.assert_allclose(w["score"], w["grade_score"].fillna(0))
-    assert "model_score" in w
+    assert "value_score" in w
+    assert (w["score"].diff().dropna() <= 1e-9).all()  # the weighted lens ranks by its own score
 
 
 def test_per_row_scores_do_not_depend_on_the_set(ranked):
@@ -74,7 +87,8 @@ def test_per_row_scores_do_not_depend_on_the_set(ranked):
     from geoprospect.io.validate import load_layer
 
     gdf, _ = load_layer(layer_path("deposits.geojson"))
-    alone = rank(gdf.iloc[[0]], draws=0, routes=False)
+    alone = rank(gdf.iloc[[0]], valuation=_valuation(), routes=0)
     row = ranked.set_index("id").loc[alone["id"].iloc[0]]
-    for col in ("score", "grade_score", "logistics_score", "risk_score"):
+    for col in ("score", "npv_musd_p10", "npv_musd_p50", "npv_musd_p90", "value_grade_musd",
+                "grade_score", "logistics_score", "risk_score"):
         assert alone[col].iloc[0] == pytest.approx(row[col], nan_ok=True)

@@ -10,7 +10,7 @@ import rasterio
 from _support import run
 from affine import Affine
 
-from geoprospect.errors import ModelError, OutputError, RasterError
+from geoprospect.errors import OutputError, RasterError
 from geoprospect.surfaces.grid import M_PER_DEG_LAT, country_grid, parse_resolution
 from geoprospect.surfaces.write import (
     NODATA,
@@ -46,33 +46,11 @@ def road_net(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def elev_raster(tmp_path_factory):
-    """A lon/lat raster over Malawi: value = 10 * latitude band (rows of 1 degree)."""
-    path = tmp_path_factory.mktemp("r") / "elev.tif"
-    data = np.repeat(np.arange(10, dtype="float32")[:, None] * 10, 5, axis=1)
-    with rasterio.open(path, "w", driver="GTiff", width=5, height=10, count=1, dtype="float32",
-                       crs="EPSG:4326", transform=Affine(1, 0, 32, 0, -1, -8)) as dst:
-        dst.write(data, 1)
-    return path
-
-
-@pytest.fixture(scope="module")
 def model():
-    """A scratch model on synthetic rows with one raster covariate ``elev``."""
-    import pandas as pd
+    """The bundled valuation, one value per cell (no Monte Carlo band on a surface)."""
+    from geoprospect.pipeline import Valuation
 
-    from geoprospect.features import FEATURE_NAMES
-    from geoprospect.model.predict import fit_scoring_model
-
-    rng = np.random.default_rng(0)
-    n = 60
-    feats = pd.DataFrame(rng.normal(size=(n, len(FEATURE_NAMES))), columns=list(FEATURE_NAMES))
-    feats["treo_pct"] = rng.uniform(0.1, 5, n)
-    feats["cost_to_plant_usd_t"] = rng.uniform(80, 200, n)
-    feats["elev"] = rng.uniform(0, 100, n)
-    y = ((feats.treo_pct / 5 - (feats.cost_to_plant_usd_t - 80) / 120 + feats.elev / 200
-          + rng.normal(0, 0.3, n)) > 0.2).astype(int)
-    return fit_scoring_model(feats, y, feature_names=[*FEATURE_NAMES, "elev"])
+    return Valuation.load(draws=0)
 
 
 # ------------------------------------------------------------------ grid
@@ -153,32 +131,28 @@ def test_windows_equal_whole_bundled_and_user_network(net, road_net):
     assert not np.array_equal(whole, whole_road)
 
 
-def test_score_band_matches_scoring_one_site(net, model, elev_raster):
+def test_score_band_matches_scoring_one_site(net, model):
     import geopandas as gpd
     import shapely
 
-    from geoprospect.features import build_features
-    from geoprospect.features.covariates import sample_rasters
-    from geoprospect.model.predict import score_features as score
+    from geoprospect.pipeline import score_rows
 
     g = country_grid("MWI", "0.25")
-    out = compute_surface(g, network=net, model=model, grade=GRADE, rasters={"elev": elev_raster}, block=16)
+    out = compute_surface(g, network=net, valuation=model, grade=GRADE, block=16)
     assert out.shape == (2, g.height, g.width)
     r, c = 19, 5  # centre (32.5 + 5.5 * 0.25, -9.25 - 19.5 * 0.25) = (33.875, -14.125)
     assert (g.west, g.north) == pytest.approx((32.5, -9.25))
-    site = gpd.GeoDataFrame({"country": ["MWI"], **{k: [v] for k, v in GRADE.items()}},
+    site = gpd.GeoDataFrame({"id": ["cell-x"], "country": ["MWI"], **{k: [v] for k, v in GRADE.items()}},
                             geometry=[shapely.Point(33.875, -14.125)], crs="EPSG:4326")
-    feats = build_features(site, network=net).join(sample_rasters(site, {"elev": elev_raster}))
-    assert feats["elev"].iloc[0] == 60.0  # latitude band -14..-15 is row 6
-    expected = score(model, feats)["score"].iloc[0]
-    assert out[1, r, c] == pytest.approx(expected, abs=1e-4)
-    assert out[0, r, c] == pytest.approx(feats["cost_to_plant_usd_t"].iloc[0], rel=1e-6)
+    expected = score_rows(site, valuation=model, network=net).columns
+    assert out[1, r, c] == pytest.approx(expected["score"].iloc[0], abs=1e-4)
+    assert out[0, r, c] == pytest.approx(expected["cost_to_plant_usd_t"].iloc[0], rel=1e-6)
     assert ((out[1] == NODATA) == (out[0] == NODATA)).all()  # a plant takes bastnaesite from anywhere
     valid = out[1][out[1] != NODATA]
     assert valid.min() >= 0 and valid.max() <= 100
 
 
-def test_no_compatible_plant_is_nodata_in_the_cost_band_only(net, model, elev_raster):
+def test_no_compatible_plant_is_nodata_in_the_cost_band_only(net, model):
     from geoprospect.routes import RouteNetwork
 
     # avoid every country with a plant that takes xenotime concentrate: then no plant can
@@ -186,23 +160,11 @@ def test_no_compatible_plant_is_nodata_in_the_cost_band_only(net, model, elev_ra
     takers = fac[fac["feedstocks"].fillna("").str.contains("xenotime|mixed_concentrate")]
     closed = RouteNetwork.bundled(avoid=tuple(sorted(set(takers["country"]))))
     g = country_grid("MWI", "0.5")
-    out = compute_surface(g, network=closed, model=model, grade={**GRADE, "minerals": "xenotime"},
-                          rasters={"elev": elev_raster})
+    out = compute_surface(g, network=closed, valuation=model, grade={**GRADE, "minerals": "xenotime"})
     inside = out[1] != NODATA
     assert inside.any() and (out[0][inside] == NODATA).all()  # no plant takes xenotime: no cost
-    opened = compute_surface(g, network=net, model=model, grade={**GRADE, "minerals": "xenotime"},
-                             rasters={"elev": elev_raster})
+    opened = compute_surface(g, network=net, valuation=model, grade={**GRADE, "minerals": "xenotime"})
     assert (opened[0][inside] != NODATA).all()  # with the plants that take it, every cell has a cost
-
-
-def test_score_needs_the_models_raster_covariate(net, model):
-    g = country_grid("MWI", "0.5")
-    with pytest.raises(ModelError, match=r"needs feature.*elev") as err:
-        compute_surface(g, network=net, model=model, grade=GRADE)
-    assert err.value.option == "raster"
-
-
-# ------------------------------------------------------------------ GeoTIFF
 
 
 def test_written_geotiff_layout(tmp_path, net):

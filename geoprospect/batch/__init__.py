@@ -8,11 +8,15 @@ Settings, score_chunk
     What a worker needs, and the vectorised per-chunk function both engines run.
 plan, run_local, Job, WholeSet
     The local engine (one merged output or one per input).
+score_files
+    Both in one call, as ``geoprospect score`` does (``gp.score_files``).
 run_dask
     The dask engine (partitioned GeoParquet in and out).
 Summary
     Counts, rejected rows with reasons, timings (``--json``).
 """
+
+from pathlib import Path
 
 from geoprospect.batch.chunks import ReadOptions, iter_chunks
 from geoprospect.batch.engine_dask import run_dask as _run
@@ -22,6 +26,22 @@ from geoprospect.batch.pipeline import Settings, score_chunk
 from geoprospect.batch.summary import Summary
 
 
+def score_files(inputs, output=None, *, out_dir=None, fmt: str = "parquet", workers: int | None = 1,
+                strict: bool = False, rank: bool = False, overwrite: bool = False, **settings):
+    """Batch-score layer files (paths, globs or folders) into ``output`` (or one file per input in
+    ``out_dir``), as ``geoprospect score`` does; ``settings`` are :class:`Settings` fields.
+
+    Examples
+    --------
+    >>> import geoprospect as gp
+    >>> gp.score_files(["sites.parquet"], "scored.parquet", chunk_size=50_000)   # doctest: +SKIP
+    """
+    jobs = plan(expand_inputs([str(i) for i in inputs]), Path(output) if output else None,
+                Path(out_dir) if out_dir else None, "." + fmt)
+    return run_local(jobs, Settings(**settings), workers=workers, strict=strict,
+                     whole=WholeSet(rank=rank), overwrite=overwrite)
+
+
 def run_dask(*args, **kwargs):
     """See :func:`geoprospect.batch.engine_dask.run_dask` (imports dask only when called)."""
 
@@ -29,4 +49,4 @@ def run_dask(*args, **kwargs):
 
 
 __all__ = ["Job", "ReadOptions", "Settings", "Summary", "WholeSet", "expand_inputs", "iter_chunks",
-           "plan", "run_dask", "run_local", "score_chunk"]
+           "plan", "run_dask", "run_local", "score_chunk", "score_files"]

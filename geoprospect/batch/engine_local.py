@@ -9,8 +9,8 @@ per input (``--out-dir``). All outputs are committed together at the end; an err
 before that removes every temporary file and leaves no output behind.
 
 ``--rank`` and ``--uncertainty N`` need the whole set: the scored rows of an output are then
-gathered in memory, ranked (and banded by :func:`geoprospect.model.uncertainty.monte_carlo`) and
-written at the end.
+gathered in memory, ranked (:func:`geoprospect.pipeline.rank_order`; with ``--uncertainty``,
+P(top-10) over the rows' NPV draws) and written at the end.
 """
 
 from __future__ import annotations
@@ -257,7 +257,7 @@ def _file_problem(path, exc):
 
 
 def _whole_set(gathered: _Gathered, ctx: Context, whole: WholeSet):
-    """Rank and/or Monte Carlo band over every scored row of one output."""
+    """Rank and/or P(top-10) over every scored row of one output."""
     import pyarrow as pa
 
     if not gathered.tables:
@@ -265,22 +265,14 @@ def _whole_set(gathered: _Gathered, ctx: Context, whole: WholeSet):
 
     schema = pa.schema(unify([t.schema for t in gathered.tables]))
     table = pa.concat_tables([conform(t, schema) for t in gathered.tables])
-    inputs = pd.concat(gathered.inputs, ignore_index=True) if whole.draws > 0 else None
-    features = None
-    if inputs is not None:
-        features = inputs[[c for c in inputs.columns if c.startswith("f:")]]
-        features.columns = [c[2:] for c in features.columns]
-    scores = pd.DataFrame({"score": table.column("score").to_numpy(zero_copy_only=False)})
-    frame = inputs if inputs is not None else scores
-    weights = dict(ctx.settings.weights) if ctx.settings.weights else None
-    added = whole_set(frame, ScoredRows(scores, features), model=ctx.model, weights=weights,
-                      draws=whole.draws if whole.draws > 0 else None, seed=whole.seed,
-                      ranks=whole.rank, sensitivity=False)
+    names = [c for c in ("score", "npv_musd_p50", "valuation_tier", "value_score") if c in table.column_names]
+    columns = pd.DataFrame({c: table.column(c).to_pandas() for c in names})
+    draws = np.concatenate(gathered.inputs) if whole.draws > 0 and gathered.inputs else None
+    added = whole_set(columns, ScoredRows(columns, columns, draws), ranks=whole.rank, sensitivity=False)
     if whole.rank:
         table = table.append_column("rank", pa.array(added["rank"].to_numpy(dtype=np.int64),
                                                      type=pa.int64()))
-    if whole.draws > 0:
-        for col in ("score_p10", "score_p90", "p_top10"):
-            table = table.append_column(col, pa.array(added[col].to_numpy(dtype=float),
-                                                      type=pa.float64()))
+    if draws is not None:
+        table = table.append_column("p_top10", pa.array(added["p_top10"].to_numpy(dtype=float),
+                                                        type=pa.float64()))
     return table

@@ -287,7 +287,7 @@ def warm(chunk_size: int) -> None:
     import importlib
 
     for name in ("geoprospect.features", "geoprospect.features.flags", "geoprospect.model.mcda",
-                 "geoprospect.model.predict",
+                 "geoprospect.model.valuation",
                  "geoprospect.io.validate", "geoprospect.io.geochecks", "geoprospect.io.countries",
                  "geoprospect.io.reference"):
         importlib.import_module(name)

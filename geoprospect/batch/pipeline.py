@@ -1,4 +1,5 @@
-"""The per-chunk scoring function both engines run: validate, features, model, flags.
+"""The per-chunk scoring function both engines run: validate, then the one pipeline
+(:func:`geoprospect.pipeline.score_rows`: features, valuation, transparent view, flags).
 
 :func:`score_chunk` takes one :class:`~geoprospect.batch.chunks.Chunk` and returns an Arrow
 table: the chunk's input columns exactly as read (rows that failed validation left out), the
@@ -23,15 +24,10 @@ from geoprospect.errors import ValidationFailed
 from geoprospect.features.covariates import sample_rasters
 from geoprospect.io.problems import Problem
 from geoprospect.io.validate import MAX_MESSAGES_PER_RULE, normalise, validate
-from geoprospect.model.cache import load_for_scoring
-from geoprospect.pipeline import WHOLE_SET_COLUMNS, check_model_inputs, score_rows
+from geoprospect.pipeline import WHOLE_SET_COLUMNS, Valuation, score_rows
 from geoprospect.routes.scenario import Scenario
 
 __all__ = ["WHOLE_SET_COLUMNS", "ChunkResult", "Context", "Settings", "context", "score_chunk"]
-
-UNCERTAINTY_INPUTS = ("resource_category", "treo_pct", "resource_mt", "ndpr_pct", "dytb_pct",
-                      "th_ppm", "u_ppm", "minerals", "deposit_type", "location_confidence")
-"""Normalised input columns :func:`geoprospect.model.uncertainty.monte_carlo` reads."""
 
 GEOMETRY = "geometry"
 
@@ -43,7 +39,7 @@ class Settings:
     Attributes
     ----------
     model_path : str or None
-        A ``.skops`` model; the bundled default when None.
+        A valuation ``.skops`` model; the bundled one when None.
     scenario : Scenario
         Route scenario (the bundled one by default).
     investor : str
@@ -51,7 +47,11 @@ class Settings:
     weights : tuple of (str, float), optional
         Pillar weights of the transparent view (``score`` becomes the weighted score).
     rasters : tuple of (str, str)
-        Covariate rasters ``(NAME, PATH)`` sampled at every row.
+        Covariate rasters ``(NAME, PATH)`` sampled at every row (reported beside the value).
+    price_scenario, ndpr_price, discount_rate : str, float, float
+        The valuation's price scenario, NdPr price override and base real rate (None: default).
+    value_draws : int
+        Monte Carlo draws of every row's NPV band.
     read : ReadOptions
         ``--layer``, ``--crs``, ``--encoding``.
     chunk_size : int
@@ -63,6 +63,10 @@ class Settings:
     investor: str = "state"
     weights: tuple | None = None
     rasters: tuple = ()
+    price_scenario: str | None = None
+    ndpr_price: float | None = None
+    discount_rate: float | None = None
+    value_draws: int = 100
     read: ReadOptions = field(default_factory=ReadOptions)
     chunk_size: int = 100_000
 
@@ -71,7 +75,7 @@ class Settings:
 class Context:
     """What scoring needs, built once per process."""
 
-    model: object
+    valuation: Valuation
     network: object
     settings: Settings
 
@@ -80,20 +84,22 @@ _CONTEXTS: dict = {}
 
 
 def context(settings: Settings) -> Context:
-    """The model and route network for ``settings``, loaded once per process and cached.
+    """The valuation and route network for ``settings``, loaded once per process and cached.
 
     Raises
     ------
-    ModelError
-        The model needs raster covariates that ``settings.rasters`` does not give.
+    ModelError, LayerError
+        Unreadable model; unknown price scenario or a bad price / rate (with the option).
     """
-    key = (settings.model_path, settings.scenario)
+    key = (settings.model_path, settings.scenario, settings.price_scenario, settings.ndpr_price,
+           settings.discount_rate, settings.value_draws)
     if key not in _CONTEXTS:
-        _CONTEXTS[key] = Context(load_for_scoring(settings.model_path), settings.scenario.network(),
-                                 settings)
+        valuation = Valuation.load(settings.model_path, price_scenario_name=settings.price_scenario,
+                                   ndpr_price=settings.ndpr_price, discount_rate=settings.discount_rate,
+                                   draws=settings.value_draws)
+        _CONTEXTS[key] = Context(valuation, settings.scenario.network(), settings)
     ctx = _CONTEXTS[key]
-    check_model_inputs(ctx.model, [name for name, _ in settings.rasters])
-    return ctx if ctx.settings == settings else Context(ctx.model, ctx.network, settings)
+    return ctx if ctx.settings == settings else Context(ctx.valuation, ctx.network, settings)
 
 
 @dataclass
@@ -106,7 +112,7 @@ class ChunkResult:
     rows_scored: int
     table: object  # pyarrow.Table, None when no row was scored
     problems: list  # errors of rejected rows, then warnings
-    whole_set: pd.DataFrame | None = None  # inputs of --uncertainty (only when asked)
+    whole_set: np.ndarray | None = None  # NPV draws of the scored rows (only when asked)
     rows: np.ndarray | None = None  # 1-based row numbers (in the file) of the scored rows
 
     @property
@@ -126,7 +132,7 @@ def score_chunk(chunk: Chunk, ctx: Context, *, drop: tuple[str, ...] = (),
     drop : tuple of str
         Input columns left out of the output (they clash with an output column).
     keep_whole_set : bool
-        Also return the normalised inputs and features the Monte Carlo band needs.
+        Also return the NPV of every scored row and draw (``--uncertainty``: P(top-10)).
 
     Returns
     -------
@@ -151,17 +157,13 @@ def score_chunk(chunk: Chunk, ctx: Context, *, drop: tuple[str, ...] = (),
         return ChunkResult(chunk.file, chunk.start, n, 0, None, problems, rows=np.zeros(0, np.int64))
     settings = ctx.settings
     covariates = sample_rasters(ok, dict(settings.rasters)) if settings.rasters else None
-    rows = score_rows(ok, model=ctx.model, network=ctx.network, investor=settings.investor,
+    rows = score_rows(ok, valuation=ctx.valuation, network=ctx.network, investor=settings.investor,
                       weights=dict(settings.weights) if settings.weights else None,
-                      covariates=covariates)
-    added, features = rows.columns, rows.features
+                      covariates=covariates, keep_draws=keep_whole_set)
+    added = rows.columns
     raw = chunk.raw.take(np.flatnonzero(good))
     table = assemble(raw, ok.geometry.to_numpy(), added, drop=drop)
-    whole = None
-    if keep_whole_set:
-        cols = {c: ok[c].to_numpy() for c in UNCERTAINTY_INPUTS if c in ok.columns}
-        whole = pd.concat([pd.DataFrame(cols, index=ok.index), features.add_prefix("f:")], axis=1)
-    return ChunkResult(chunk.file, chunk.start, n, len(ok), table, problems, whole,
+    return ChunkResult(chunk.file, chunk.start, n, len(ok), table, problems, rows.draws,
                        rows=ok.index.to_numpy(dtype=np.int64))
 
 

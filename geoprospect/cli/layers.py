@@ -7,6 +7,7 @@ import json
 import click
 
 from geoprospect.io.bundled import catalog, layers_dir, row_count
+from geoprospect.io.terms import describe_scenarios
 
 
 @click.command()
@@ -28,4 +29,6 @@ def layers(fmt):
         t.add_column(col, overflow="fold", max_width=60 if col == "sources" else None)
     for rec in table.to_dict(orient="records"):
         t.add_row(*(str(rec[c]) for c in cols))
+    t.caption = "Price scenarios (--price-scenario): " + " | ".join(
+        line.split(" — ")[0] for line in describe_scenarios())
     Console(width=160).print(t)

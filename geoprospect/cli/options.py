@@ -107,3 +107,30 @@ def load_valid(path, *, layer=None, crs=None, encoding=None, point_to_validate: 
         hint = f"run `geoprospect validate {path}`" if point_to_validate else ""
         raise ValidationFailed(first_and_more(errs, hint=hint), problems)
     return gdf
+
+
+def valuation_options(func):
+    """Apply --price-scenario, --ndpr-price and --discount-rate (the valuation's market and rate)."""
+    from geoprospect.model.valuation import DEFAULT_BASE_RATE_PCT
+
+    options = (
+        click.option("--discount-rate", "discount_rate", type=float, default=None, metavar="PCT",
+                     help=f"Base real discount rate, % (default {DEFAULT_BASE_RATE_PCT:g}); the country "
+                     "risk premium is added per deposit."),
+        click.option("--ndpr-price", "ndpr_price", type=float, default=None, metavar="USD_PER_KG",
+                     help="Replace the scenario's NdPr oxide price (an assumption)."),
+        click.option("--price-scenario", "price_scenario", default=None, metavar="NAME",
+                     help="Price scenario (default studies-long-term): " + "; ".join(_scenario_help()) + "."),
+    )
+    for opt in options:
+        func = opt(func)
+    return func
+
+
+def _scenario_help() -> list[str]:
+    from geoprospect.io.terms import describe_scenarios
+
+    try:
+        return describe_scenarios()
+    except FileNotFoundError:  # a broken install: the option still parses, the run reports it
+        return ["see `geoprospect layers`"]

@@ -12,6 +12,7 @@ from geoprospect.cli.options import (
     parse_countries,
     raster_option,
     read_options,
+    valuation_options,
     weights_option,
 )
 from geoprospect.cli.scenario import parse_scenario, scenario_options
@@ -21,8 +22,8 @@ from geoprospect.io.bundled import data_date, layer_path
 from geoprospect.io.reference import price_deck
 from geoprospect.io.write import write_table
 from geoprospect.maps import make_map, save_map
+from geoprospect.pipeline import Valuation, top_table
 from geoprospect.pipeline import rank as rank_deposits
-from geoprospect.pipeline import top_table
 
 
 @click.command()
@@ -30,13 +31,14 @@ from geoprospect.pipeline import top_table
 @read_options
 @country_option
 @click.option("--model", "model_path", type=click.Path(dir_okay=False), default=None,
-              help="A .skops model (default: the bundled model).")
+              help="A valuation .skops model (default: the bundled one; `geoprospect train`).")
+@valuation_options
 @click.option("--prices", "prices_path", type=click.Path(dir_okay=False), default=None,
               help="Your own price deck (columns product, price_usd_per_kg, period).")
 @weights_option
 @click.option("--top", type=int, default=15, show_default=True, help="Rows to print.")
-@click.option("--draws", type=int, default=200, show_default=True,
-              help="Monte Carlo draws for the uncertainty band and P(top-10); 0 disables.")
+@click.option("--draws", type=click.IntRange(min=0), default=200, show_default=True,
+              help="Monte Carlo draws of the NPV band and P(top-10); 0 disables the band.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--exclude-flagged", is_flag=True,
               help="Leave out deposits whose legal status makes investment doubtful.")
@@ -51,7 +53,8 @@ from geoprospect.pipeline import top_table
 @click.option("--offline", is_flag=True, help="Make the map self-contained (no network).")
 @click.option("--routes", "route_top", type=int, default=10, show_default=True,
               help="Draw the best routes of this many top deposits on the map.")
-def rank(layers, layer, crs, encoding, country, model_path, prices_path, weights, top, draws, seed,
+def rank(layers, layer, crs, encoding, country, model_path, price_scenario, ndpr_price,
+         discount_rate, prices_path, weights, top, draws, seed,
          exclude_flagged, investor, avoid, status, avoid_passage, to, network_path, rasters, output,
          overwrite, map_path, offline, route_top):
     """Rank deposits in LAYERS (default: the bundled five-country deposits).
@@ -69,8 +72,10 @@ def rank(layers, layer, crs, encoding, country, model_path, prices_path, weights
     if rasters:
 
         covariates = sample_rasters(gdf, rasters)
-    ranked = rank_deposits(gdf, model=model_path, weights=parsed, countries=countries,
-                           draws=draws, seed=seed, exclude_flagged=exclude_flagged,
+    valuation = Valuation.load(model_path, price_scenario_name=price_scenario, ndpr_price=ndpr_price,
+                               discount_rate=discount_rate, draws=draws, seed=seed)
+    ranked = rank_deposits(gdf, valuation=valuation, weights=parsed, countries=countries,
+                           seed=seed, exclude_flagged=exclude_flagged,
                            investor=investor, scenario=scenario, prices=price_deck(prices_path),
                            covariates=covariates, routes=max(route_top, 0) if map_path else 0)
     if ranked.empty:
@@ -120,14 +125,17 @@ def _metadata(ranked) -> dict:
     from geoprospect import __version__
 
     return {"data_date": data_date(), "model_sha256": ranked.attrs.get("model_sha256", ""),
-            "geoprospect_version": __version__, "weights": ranked.attrs.get("weights")}
+            "geoprospect_version": __version__, "weights": ranked.attrs.get("weights"),
+            "price_scenario": ranked.attrs.get("price_scenario")}
 
 
 def _print(table, ranked, weights) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    title = "Ranked deposits" + (f" (weighted view {weights})" if weights else " (model score)")
+    scenario = ranked.attrs.get("price_scenario", "")
+    title = "Ranked deposits" + (f" (weighted view {weights})" if weights else
+                                 f" by screening NPV, USD million (prices: {scenario})")
     t = Table(title=title)
     for col in table.columns:
         t.add_column(col, justify="right" if col not in ("name", "country", "flags") else "left",

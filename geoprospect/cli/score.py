@@ -15,10 +15,16 @@ import click
 from geoprospect.batch import Settings, Summary, WholeSet, expand_inputs, plan, run_dask, run_local
 from geoprospect.batch.chunks import ReadOptions, count_rows
 from geoprospect.batch.engine_local import Hooks
-from geoprospect.cli.options import overwrite_option, raster_option, read_options, weights_option
+from geoprospect.cli.options import (
+    overwrite_option,
+    raster_option,
+    read_options,
+    valuation_options,
+    weights_option,
+)
 from geoprospect.cli.scenario import parse_scenario, scenario_options
+from geoprospect.core.cache import file_sha256
 from geoprospect.io.bundled import data_date
-from geoprospect.model.estimator import file_sha256
 
 MAX_SHOWN = 20
 """Rejected rows listed on stderr; the rest are counted (all of them are in --json)."""
@@ -37,7 +43,8 @@ MAX_SHOWN = 20
               help="Output format with --out-dir.")
 @read_options
 @click.option("--model", "model_path", type=click.Path(dir_okay=False), default=None,
-              help="A .skops model (default: the bundled model).")
+              help="A valuation .skops model (default: the bundled one; `geoprospect train`).")
+@valuation_options
 @click.option("--investor", type=click.Choice(["state", "foreign"]), default="state",
               show_default=True, help="Who invests (decides the investability flags).")
 @weights_option
@@ -46,7 +53,8 @@ MAX_SHOWN = 20
 @click.option("--rank", "add_rank", is_flag=True,
               help="Add the rank over the whole set (gathers the scored rows in memory).")
 @click.option("--uncertainty", "draws", type=click.IntRange(min=0), default=0, show_default=True,
-              metavar="N", help="Monte Carlo draws for score_p10/score_p90/p_top10 over the whole set.")
+              metavar="N", help="Monte Carlo draws of every row's NPV band (default 100) and, when "
+              "given, P(top-10) over the whole set.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of --uncertainty.")
 @click.option("--chunk-size", type=click.IntRange(min=1), default=100_000, show_default=True,
               help="Rows scored at a time by each worker (bounds memory).")
@@ -65,7 +73,8 @@ MAX_SHOWN = 20
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
 @overwrite_option
 @click.pass_context
-def score(ctx, inputs, output, out_dir, fmt, layer, crs, encoding, model_path, investor, weights,
+def score(ctx, inputs, output, out_dir, fmt, layer, crs, encoding, model_path, price_scenario,
+          ndpr_price, discount_rate, investor, weights,
           rasters, avoid, status, avoid_passage, to, network_path, add_rank, draws, seed, chunk_size,
           engine, scheduler, workers,
           threads, strict, quiet, as_json, overwrite):
@@ -95,6 +104,8 @@ def score(ctx, inputs, output, out_dir, fmt, layer, crs, encoding, model_path, i
         scenario=parse_scenario(avoid, status, avoid_passage, to, network_path),
         weights=tuple(sorted(weights.items())) if weights else None,
         rasters=tuple((name, str(path)) for name, path in (rasters or {}).items()),
+        price_scenario=price_scenario, ndpr_price=ndpr_price, discount_rate=discount_rate,
+        value_draws=draws if draws > 0 else 100,
         read=ReadOptions(layer=layer, crs=crs, encoding=encoding),
     )
     metadata = _metadata(model_path)

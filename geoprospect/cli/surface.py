@@ -6,9 +6,10 @@ import sys
 
 import click
 
-from geoprospect.cli.options import overwrite_option, parse_countries, raster_option
+from geoprospect.cli.options import overwrite_option, parse_countries, valuation_options
 from geoprospect.cli.scenario import build_network, scenario_options
 from geoprospect.errors import RasterError
+from geoprospect.pipeline import Valuation
 from geoprospect.surfaces.grid import country_grid
 from geoprospect.surfaces.write import parse_grade, write_surface
 
@@ -24,19 +25,19 @@ from geoprospect.surfaces.write import parse_grade, write_surface
               "and th_ppm also decide which plants may take the concentrate (band 1). Repeatable or "
               "comma-separated.")
 @click.option("--model", "model_path", type=click.Path(dir_okay=False), default=None,
-              help="A .skops model for the score band (default: the bundled model).")
-@raster_option
+              help="A valuation .skops model for the score band (default: the bundled one).")
+@valuation_options
 @scenario_options
 @click.option("-o", "--output", "output", type=click.Path(dir_okay=False), required=True,
               help="The GeoTIFF to write, e.g. maps/malawi.tif.")
 @overwrite_option
 @click.pass_context
-def surface(ctx, country, resolution, grade, model_path, rasters, avoid, status, avoid_passage, to,
-            network_path, output, overwrite):
+def surface(ctx, country, resolution, grade, model_path, price_scenario, ndpr_price, discount_rate,
+            avoid, status, avoid_passage, to, network_path, output, overwrite):
     """Write a GeoTIFF of the cost of the best route from every cell of a country.
 
     Band 1: cost to the cheapest compatible first plant (USD/t concentrate). With --grade, band 2:
-    the model's score (0-100) for a deposit with those attributes in that cell. Tiled, DEFLATE
+    the value score (0-100, from the screening NPV) of a deposit with those attributes there. Tiled, DEFLATE
     compressed, with overviews; nodata (-9999) outside the country. Computed window by window,
     so memory stays flat for any size.
     """
@@ -49,8 +50,10 @@ def surface(ctx, country, resolution, grade, model_path, rasters, avoid, status,
         grid = country_grid(codes[0], resolution)
     except RasterError as exc:
         raise click.BadParameter(str(exc), param_hint=f"--{exc.option}" if exc.option else None) from None
-    if attrs is None and (model_path or rasters):
-        click.echo("warning: --model and --raster only matter for the score band (give --grade)", err=True)
+    if attrs is None and model_path:
+        click.echo("warning: --model only matters for the score band (give --grade)", err=True)
+    valuation = Valuation.load(model_path, price_scenario_name=price_scenario, ndpr_price=ndpr_price,
+                               discount_rate=discount_rate, draws=0) if attrs is not None else None
     network = build_network(avoid, status, avoid_passage, to, network_path)
     quiet = (ctx.find_root().obj or {}).get("verbosity", 0) < 0
     click.echo(f"{grid.iso3}: {grid.width} x {grid.height} cells of {grid.dx:.6g} x {grid.dy:.6g} deg",
@@ -61,8 +64,8 @@ def surface(ctx, country, resolution, grade, model_path, rasters, avoid, status,
             bar.length = total
             bar.update(1)
 
-        write_surface(output, grid.iso3, resolution, grade=attrs, model=model_path, network=network,
-                      rasters=rasters or None, overwrite=overwrite, progress=progress)
+        write_surface(output, grid.iso3, resolution, grade=attrs, valuation=valuation, network=network,
+                      overwrite=overwrite, progress=progress)
     click.echo(f"wrote {output}", err=True)
 
 

@@ -79,3 +79,10 @@ def write_npz(target: Path, key: str, **arrays: np.ndarray) -> bool:
         except OSError:
             pass
         return False
+
+
+def file_sha256(path) -> str:
+    """SHA-256 hex digest of a file's bytes (the model hash recorded with every output)."""
+    from pathlib import Path
+
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()

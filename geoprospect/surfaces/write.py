@@ -2,8 +2,10 @@
 
 For every cell whose centre lies inside the country, band 1 is the cost (USD/t concentrate) of
 the best route from the cell centre to the cheapest compatible first plant
-(:func:`geoprospect.routes.site.site_logistics`); with ``grade`` attributes, band 2 is the model's
-score (0-100) of a hypothetical deposit with those attributes at the cell centre.
+(:func:`geoprospect.routes.site.site_logistics`); with ``grade`` attributes, band 2 is the value
+score (0-100, :func:`geoprospect.model.valuation.value_score` of the median-input screening NPV)
+of a hypothetical deposit with those attributes at the cell centre, from the one pipeline
+(:func:`geoprospect.pipeline.score_rows`).
 
 Why windows are exact
 ---------------------
@@ -22,17 +24,14 @@ Memory holds one window (``block`` x ``block`` cells, default 512) at a time, pl
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
 from geoprospect.errors import RasterError
-from geoprospect.features import build_features
-from geoprospect.features.covariates import join_rasters
 from geoprospect.io.write import atomic_path
-from geoprospect.model.cache import load_for_scoring
-from geoprospect.model.predict import matrix, probability
+from geoprospect.pipeline import Valuation, score_rows
 from geoprospect.routes.network import RouteNetwork
 from geoprospect.routes.site import site_logistics
 from geoprospect.surfaces.grid import BLOCK, SurfaceGrid, country_grid
@@ -75,8 +74,8 @@ def parse_grade(values) -> dict[str, float | str]:
     return out
 
 
-def surface_window(grid: SurfaceGrid, window, *, network=None, model=None, grade=None,
-                   rasters: Mapping[str, Path] | None = None) -> np.ndarray:
+def surface_window(grid: SurfaceGrid, window, *, network=None, valuation=None,
+                   grade=None) -> np.ndarray:
     """Values of one window: array ``(bands, height, width)`` float32, :data:`NODATA` outside.
 
     Parameters
@@ -85,12 +84,10 @@ def surface_window(grid: SurfaceGrid, window, *, network=None, model=None, grade
     window : rasterio.windows.Window
     network : RouteNetwork, optional
         Bundled network when None.
-    model : ScoringModel, optional
-        Required when ``grade`` is given.
+    valuation : Valuation, optional
+        Required when ``grade`` is given (its Monte Carlo draws are not used: one value a cell).
     grade : dict, optional
         Attributes of the hypothetical deposit (see :func:`parse_grade`); adds the score band.
-    rasters : mapping NAME -> PATH, optional
-        Covariates sampled at cell centres (a model trained with ``--raster`` needs them).
     """
 
     lon, lat = grid.centres(window)
@@ -106,29 +103,23 @@ def surface_window(grid: SurfaceGrid, window, *, network=None, model=None, grade
                               th_ppm=attrs.get("th_ppm"), u_ppm=attrs.get("u_ppm"),
                               network=network)["cost_to_plant_usd_t"].to_numpy(dtype=float)
     else:
-        cost, score = _score_cells(x, y, grid.iso3, attrs, network, model, rasters)
+        cost, score = _score_cells(x, y, grid.iso3, attrs, network, valuation)
         out[1][inside] = np.where(np.isfinite(score), score, NODATA)
     out[0][inside] = np.where(np.isfinite(cost), cost, NODATA)
     return out
 
 
-def _score_cells(x, y, iso3, attrs, network, model, rasters):
+def _score_cells(x, y, iso3, attrs, network, valuation):
     import geopandas as gpd
     import shapely
 
-
-    if model is None:
-        raise RasterError("a score surface needs a model")
-    gdf = gpd.GeoDataFrame({"country": iso3, **attrs}, index=np.arange(len(x)),
+    if valuation is None:
+        raise RasterError("a score surface needs a valuation model")
+    ids = np.char.add("cell-", np.arange(len(x)).astype(str))
+    gdf = gpd.GeoDataFrame({"id": ids, "country": iso3, **attrs}, index=np.arange(len(x)),
                            geometry=shapely.points(x, y), crs="EPSG:4326")
-    features = build_features(gdf, network=network)
-    if rasters:
-
-        features = join_rasters(features, gdf, rasters)
-    # = geoprospect.model.predict.score_features(model, features)["score"], without the per-row pillar
-    # contributions and driver text a surface does not store (they cost ~2/3 of the time)
-    proba = probability(model, matrix(model, features))
-    return features["cost_to_plant_usd_t"].to_numpy(float), 100.0 * proba
+    rows = score_rows(gdf, valuation=valuation, network=network).columns
+    return rows["cost_to_plant_usd_t"].to_numpy(float), rows["score"].to_numpy(float)
 
 
 def compute_surface(grid: SurfaceGrid, *, block: int = BLOCK, **kwargs) -> np.ndarray:
@@ -144,8 +135,8 @@ def compute_surface(grid: SurfaceGrid, *, block: int = BLOCK, **kwargs) -> np.nd
     return out
 
 
-def write_surface(path: str | Path, country: str, resolution: str | float, *, grade=None, model=None,
-                  network=None, rasters=None, block: int = BLOCK, overwrite: bool = False,
+def write_surface(path: str | Path, country: str, resolution: str | float, *, grade=None,
+                  valuation=None, network=None, block: int = BLOCK, overwrite: bool = False,
                   progress: Callable[[int, int], None] | None = None) -> Path:
     """Compute a country surface window by window and write a tiled, compressed GeoTIFF.
 
@@ -159,12 +150,10 @@ def write_surface(path: str | Path, country: str, resolution: str | float, *, gr
         ``1km``, ``250m``, ``0.01deg`` or a bare number of degrees (see :mod:`geoprospect.surfaces.grid`).
     grade : dict, optional
         Hypothetical deposit attributes (:func:`parse_grade`); adds band 2 ``score``.
-    model : ScoringModel or path, optional
-        Used with ``grade``; the bundled model when None.
+    valuation : Valuation, optional
+        Used with ``grade``; the bundled model and default prices when None.
     network : RouteNetwork, optional
         Route scenario; bundled when None.
-    rasters : mapping NAME -> PATH, optional
-        Covariates for a model trained with ``--raster``.
     block : int
         Window and tile side in cells (a multiple of 16).
     overwrite : bool
@@ -185,9 +174,8 @@ def write_surface(path: str | Path, country: str, resolution: str | float, *, gr
     if block % 16:
         raise RasterError(f"block size {block} must be a multiple of 16")
     grid = country_grid(country, resolution)
-    if grade is not None and not hasattr(model, "pipeline"):
-
-        model = load_for_scoring(model)
+    if grade is not None and valuation is None:
+        valuation = Valuation.load(draws=0)
     if network is None:
 
         network = RouteNetwork.bundled()
@@ -207,11 +195,10 @@ def write_surface(path: str | Path, country: str, resolution: str | float, *, gr
                 dst.update_tags(i, name=name, units=BANDS[name])
             dst.update_tags(country=grid.iso3, resolution=str(resolution),
                             grade=";".join(f"{k}={v}" for k, v in (grade or {}).items()),
-                            model_sha256=getattr(model, "sha256", "") if grade is not None else "",
+                            model_sha256=valuation.sha256 if grade is not None else "",
                             network=network.describe(), producer="geoprospect surface")
             for k, win in enumerate(windows):
-                values = surface_window(grid, win, network=network, model=model, grade=grade,
-                                        rasters=rasters)
+                values = surface_window(grid, win, network=network, valuation=valuation, grade=grade)
                 dst.write(values, window=win)
                 if progress:
                     progress(k + 1, len(windows))

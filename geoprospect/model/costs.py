@@ -1,0 +1,295 @@
+"""Capex and opex models learned from published studies, against a power-law baseline.
+
+Trained on ``layers/studies.csv``, USD figures only (``capex_musd``, ``opex_usd_per_kg``: filled
+only where the study states its exchange rate; nothing is converted here). A *project* is a
+deposit (``deposit_id``, else the project name); each model uses, per project, the latest study
+(by ``study_year``, then file order) with every field it needs; validation is
+leave-one-project-out.
+
+* **Capex** (initial, USD million) from ore throughput (Mt/yr). Baseline: the power law
+  ``capex = A * throughput**B`` fitted in log10 space (the six-tenths rule's form, as in Camm 1991,
+  USBM IC 9298), with ``B >= 0``. Learned: ridge on ``log10 throughput`` plus one-hot product
+  (concentrate / mixed_chemical / separated_oxide) and deposit type, the throughput coefficient
+  constrained ``>= 0``, so more throughput never lowers capex (a study's capex belongs to its own
+  throughput and product: the product is a feature). An unseen product or type takes the
+  training-weighted average category effect.
+* **Opex**, standardised to **USD per kg of TREO in the product** (``opex_unit == "USD/kg
+  TREO"``). Rows on other bases (USD/kg NdPr oxide, USD/kg magnet REO, USD/t ore) are dropped,
+  not converted: NdPr-basis figures charge the whole cost to NdPr, often net of co-product
+  credits, and the TREO output needed to convert is not given for most of them. Same baseline
+  (power law, exponent free) and learned (ridge, unconstrained) shapes.
+
+Intervals are split-conformal in log10 space: P10/P90 (Weibull plotting positions) of the
+leave-one-project-out residuals; the card's coverage uses nested leave-one-out. The learned
+model is chosen only when the 95 % paired-bootstrap interval of the mean per-project difference
+``|log10 err| learned - baseline`` lies below zero.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+from sklearn.linear_model import Ridge
+
+from geoprospect.errors import LayerError, ModelError
+from geoprospect.io.bundled import layer_path
+
+PRODUCTS = ("concentrate", "mixed_chemical", "separated_oxide")
+DEPOSIT_TYPES = ("carbonatite", "alkaline_complex", "ionic_clay", "heavy_mineral_sands", "hydrothermal",
+                 "iron_oxide", "phosphorite", "pegmatite", "tailings", "other")
+OPEX_BASIS = "USD/kg TREO"
+RIDGE_ALPHA = 1.0
+BOOT_N = 1000
+
+FitPredict = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+# ---------------------------------------------------------------- data and evaluation helpers
+def _studies(studies: pd.DataFrame | None) -> pd.DataFrame:
+    df = pd.read_csv(layer_path("studies.csv")) if studies is None else studies.copy()
+    need = {"project", "study_year", "ore_throughput_mtpa", "capex_musd", "opex_usd_per_kg",
+            "opex_unit", "product", "deposit_type"}
+    if missing := sorted(need - set(df.columns)):
+        raise LayerError(f"studies table lacks columns {missing}", option="studies")
+    key = df["deposit_id"] if "deposit_id" in df.columns else pd.Series(np.nan, index=df.index)
+    df["_key"] = key.fillna(df["project"]).astype(str)
+    df["_order"] = np.arange(len(df))
+    return df
+
+
+def _latest(df: pd.DataFrame, positive: list[str]) -> pd.DataFrame:
+    ok = np.ones(len(df), bool)
+    for c in positive:
+        ok &= pd.to_numeric(df[c], errors="coerce").gt(0).to_numpy()
+    sub = df.loc[ok].sort_values(["study_year", "_order"], kind="stable")
+    return sub.groupby("_key", sort=True).tail(1).sort_values("_key").reset_index(drop=True)
+
+
+def _band(resid: np.ndarray) -> tuple[float, float]:
+    """P10/P90 of log residuals, widened to contain 0 so that p10 <= p50 <= p90."""
+    if resid.size == 0:
+        return 0.0, 0.0
+    lo, hi = np.quantile(resid, [0.1, 0.9], method="weibull")
+    return float(min(lo, 0.0)), float(max(hi, 0.0))
+
+
+def _loo(fp: FitPredict, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Leave-one-out predictions and nested-LOO coverage of the conformal P10-P90 band."""
+    n = y.size
+    idx = np.arange(n)
+    pred = np.array([fp(np.delete(idx, i), idx[i:i + 1])[0] for i in range(n)])
+    cover = np.zeros(n, bool)
+    for i in range(n):
+        r = np.array([y[j] - fp(np.delete(idx, [i, j]), idx[j:j + 1])[0] for j in idx if j != i])
+        lo, hi = _band(r)
+        cover[i] = pred[i] + lo <= y[i] <= pred[i] + hi
+    return pred, cover
+
+
+def _card(y: np.ndarray, pb: np.ndarray, pl: np.ndarray, cb: np.ndarray, cl: np.ndarray, *,
+          baseline: str, learned: str, seed: int, n_boot: int) -> dict:
+    n = int(y.size)
+    nan = float("nan")
+    eb, el = np.abs(pb - y), np.abs(pl - y)
+    card = {"n": n, "baseline": baseline, "learned": learned,
+            "median_abs_log10_err_baseline": float(np.median(eb)) if n else nan,
+            "median_abs_log10_err_learned": float(np.median(el)) if n else nan,
+            "ci_low": nan, "ci_high": nan,
+            "ci_stat": "95% paired bootstrap (projects) of mean(|err| learned - |err| baseline)",
+            "coverage_p10_p90_baseline": float(cb.mean()) if n else nan,
+            "coverage_p10_p90_learned": float(cl.mean()) if n else nan}
+    if n >= 3:
+        d = el - eb
+        boot = d[np.random.default_rng(seed).integers(0, n, size=(n_boot, n))].mean(axis=1)
+        card["ci_low"], card["ci_high"] = (float(v) for v in np.percentile(boot, [2.5, 97.5]))
+    chosen = "learned" if card["ci_high"] < 0 else "baseline"
+    card["chosen"] = chosen
+    card["coverage_p10_p90"] = card[f"coverage_p10_p90_{chosen}"]
+    card["note"] = ("learned beats baseline: CI below zero." if chosen == "learned" else
+                    "CI includes zero or favours the baseline (or n < 3): baseline used.")
+    return card
+
+
+def _check(params: dict, key: str) -> dict:
+    if not isinstance(params, dict) or params.get("kind") != "costs" or key not in params:
+        raise ModelError(f"not a cost-model parameter dict (missing {key!r})", option="params")
+    return params[key]
+
+
+# ---------------------------------------------------------------- model pieces
+def fit_power_law(x, y, *, min_exponent: float | None = None) -> tuple[float, float]:
+    """Fit ``y = A * x**B`` by least squares in log10 space.
+
+    Parameters
+    ----------
+    x, y : array_like
+        Positive capacities and costs.
+    min_exponent : float, optional
+        Lower bound of ``B`` (0 for capex: more capacity never costs less); when the free fit
+        falls below it, ``B`` is set to the bound and ``A`` refitted.
+
+    Returns
+    -------
+    (A, B) : tuple of float
+        With one point, ``B = 0`` (or the bound) and ``A`` the value.
+    """
+    lx, ly = np.log10(np.asarray(x, float)), np.log10(np.asarray(y, float))
+    b = float(np.polyfit(lx, ly, 1)[0]) if lx.size >= 2 and np.ptp(lx) > 0 else 0.0
+    if min_exponent is not None:
+        b = max(b, float(min_exponent))
+    return float(10 ** np.mean(ly - b * lx)), b
+
+
+def _cats(values, vocab: tuple[str, ...], n: int) -> np.ndarray:
+    v = np.atleast_1d(np.asarray(values, dtype=object))
+    v = np.array([s if isinstance(s, str) else "" for s in v], dtype=object)
+    v = np.broadcast_to(v, (n,)) if v.size == 1 else v
+    return (v[:, None] == np.array(vocab, dtype=object)).astype(float)
+
+
+def _design(throughput, product, deposit_type) -> np.ndarray:
+    t = np.atleast_1d(np.asarray(throughput, float))
+    n = max(t.size, np.size(product), np.size(deposit_type))
+    t = np.broadcast_to(t, (n,)) if t.size == 1 else t
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lt = np.log10(np.where(t > 0, t, np.nan))
+    return np.hstack([lt[:, None], _cats(product, PRODUCTS, n), _cats(deposit_type, DEPOSIT_TYPES, n)])
+
+
+def _ridge(X: np.ndarray, y: np.ndarray, *, monotone: bool) -> Ridge:
+    est = Ridge(alpha=RIDGE_ALPHA).fit(X, y)
+    if monotone and est.coef_[0] < 0:  # refit without the throughput term: slope 0
+        X0 = X.copy()
+        X0[:, 0] = 0.0
+        est = Ridge(alpha=RIDGE_ALPHA).fit(X0, y)
+        est.coef_[0] = 0.0
+    return est
+
+
+def _data(df: pd.DataFrame, target: str) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    if target == "opex":
+        df = df.loc[df["opex_unit"].astype(str).str.strip() == OPEX_BASIS]
+    col = "capex_musd" if target == "capex" else "opex_usd_per_kg"
+    rows = _latest(df, [col, "ore_throughput_mtpa"])
+    X = _design(rows["ore_throughput_mtpa"].to_numpy(float), rows["product"].to_numpy(object),
+                rows["deposit_type"].to_numpy(object))
+    return rows, X, np.log10(rows[col].to_numpy(float))
+
+
+def _evaluate_one(df: pd.DataFrame, target: str, seed: int, n_boot: int) -> dict:
+    rows, X, y = _data(df, target)
+    mono = target == "capex"
+    bound = 0.0 if mono else None
+
+    def fp_base(tr, te):
+        if tr.size == 0:
+            return np.zeros(te.size)
+        a, b = fit_power_law(10 ** X[tr, 0], 10 ** y[tr], min_exponent=bound)
+        return np.log10(a) + b * X[te, 0]
+
+    def fp_learn(tr, te):
+        if tr.size < 2:
+            return fp_base(tr, te)
+        return _ridge(X[tr], y[tr], monotone=mono).predict(X[te])
+
+    pb, cb = _loo(fp_base, y)
+    pl, cl = _loo(fp_learn, y)
+    card = _card(y, pb, pl, cb, cl, baseline="power_law_throughput",
+                 learned="ridge_logthroughput_product_type" + ("_monotone" if mono else ""),
+                 seed=seed, n_boot=n_boot)
+    return {"card": card, "projects": rows["_key"].to_numpy(str), "log10_y": y,
+            "pred_baseline": pb, "pred_learned": pl, "X": X}
+
+
+# ---------------------------------------------------------------- public API
+def evaluate_costs(studies: pd.DataFrame | None = None, *, seed: int = 0, n_boot: int = BOOT_N) -> dict:
+    """Validate the capex and opex models against their power-law baselines, leave-one-project-out.
+
+    Parameters
+    ----------
+    studies : pandas.DataFrame, optional
+        The studies table; the bundled ``layers/studies.csv`` when None.
+    seed : int
+        Seed of the paired bootstrap.
+    n_boot : int
+        Bootstrap resamples.
+
+    Returns
+    -------
+    dict
+        ``card`` with ``capex`` and ``opex`` entries (n, baseline, median_abs_log10_err_baseline,
+        median_abs_log10_err_learned, ci_low, ci_high, coverage_p10_p90, chosen, note), and per
+        model the project keys and LOO log10 predictions (``capex``/``opex`` sub-dicts).
+        ``opex_rows_by_basis`` counts the opex rows with a USD figure per ``opex_unit``.
+    """
+    df = _studies(studies)
+    out = {m: _evaluate_one(df, m, seed, n_boot) for m in ("capex", "opex")}
+    usd = df.loc[pd.to_numeric(df["opex_usd_per_kg"], errors="coerce").gt(0)]
+    out["opex_rows_by_basis"] = {str(k): int(v) for k, v in usd["opex_unit"].value_counts().items()}
+    out["card"] = {m: out[m]["card"] for m in ("capex", "opex")}
+    return out
+
+
+def fit_costs(studies: pd.DataFrame | None = None, *, seed: int = 0) -> dict:
+    """Fit capex and opex models on all projects and attach the model card.
+
+    Returns
+    -------
+    dict
+        Plain values and scikit-learn estimators only (skops-safe): ``kind`` ("costs"),
+        ``card``, ``opex_basis``, ``products``, ``deposit_types`` and per model (``capex``,
+        ``opex``) the power law ``A``, ``B``, the fitted ``Ridge``, the log10 residual bands
+        ``band_baseline``/``band_learned`` (P10, P90 of the LOO residuals) and ``chosen``.
+    """
+    df = _studies(studies)
+    ev = evaluate_costs(df, seed=seed)
+    params: dict = {"kind": "costs", "seed": int(seed), "card": ev["card"], "opex_basis": OPEX_BASIS,
+                    "opex_rows_by_basis": ev["opex_rows_by_basis"],
+                    "products": np.array(PRODUCTS), "deposit_types": np.array(DEPOSIT_TYPES)}
+    for m in ("capex", "opex"):
+        e = ev[m]
+        X, y = e["X"], e["log10_y"]
+        if y.size == 0:
+            raise LayerError(f"no usable {m} rows in the studies table", option="studies")
+        a, b = fit_power_law(10 ** X[:, 0], 10 ** y, min_exponent=0.0 if m == "capex" else None)
+        sub = {"A": a, "B": b, "n": int(y.size), "chosen": e["card"]["chosen"],
+               "band_baseline": np.array(_band(y - e["pred_baseline"])),
+               "band_learned": np.array(_band(y - e["pred_learned"])),
+               "throughput_range_mtpa": np.array([10 ** X[:, 0].min(), 10 ** X[:, 0].max()])}
+        if y.size >= 2:
+            sub["estimator"] = _ridge(X, y, monotone=m == "capex")
+        else:
+            sub["chosen"] = "baseline"
+        params[m] = sub
+    return params
+
+
+def _predict(p: dict, throughput_mtpa, product, deposit_type) -> tuple[np.ndarray, ...]:
+    X = _design(throughput_mtpa, product, deposit_type)
+    ok = np.isfinite(X[:, 0])
+    X[~ok, 0] = 0.0
+    if p["chosen"] == "learned":
+        mid = p["estimator"].predict(X)
+    else:
+        mid = np.log10(p["A"]) + p["B"] * X[:, 0]
+    lo, hi = p[f"band_{p['chosen']}"]
+    return tuple(np.where(ok, 10 ** (mid + q), np.nan) for q in (lo, 0.0, hi))
+
+
+def predict_capex(params: dict, throughput_mtpa, product, deposit_type) -> tuple[np.ndarray, ...]:
+    """Initial capex P10, P50, P90 (USD million) by the card's chosen model.
+
+    Non-decreasing in throughput for a fixed product and deposit type (the exponent or ridge
+    coefficient of log throughput is constrained ``>= 0``). NaN where throughput is missing.
+    """
+    return _predict(_check(params, "capex"), throughput_mtpa, product, deposit_type)
+
+
+def predict_opex(params: dict, throughput_mtpa, product, deposit_type) -> tuple[np.ndarray, ...]:
+    """Operating cost P10, P50, P90 in USD per kg of TREO in the product (``params["opex_basis"]``).
+
+    Trained only on studies that state opex per kg TREO (see the module docstring).
+    """
+    return _predict(_check(params, "opex"), throughput_mtpa, product, deposit_type)
