@@ -18,9 +18,9 @@ demo: $(STAMP)
 	$(BIN)/geoprospect validate layers/deposits.geojson --no-warnings
 	$(BIN)/geoprospect rank --top 15 -o maps/prospects.xlsx --map maps/prospects.html --offline --overwrite
 
-## test: lint, then the whole suite (browser tests need Debian's chromium: `make browser`)
-test: $(STAMP) browser
-	$(BIN)/ruff check geoprospect tests benchmarks scripts
+## test: lint (ruff + the import-linter layering contract), then the whole suite
+## (browser tests need Debian's chromium: `make browser`)
+test: lint browser
 	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n 2 --dist loadfile
 
 ## browser: install headless Chromium from Debian when it is missing (needs root or sudo)
@@ -33,8 +33,11 @@ browser:
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py $(BENCH)
 
+## lint: ruff, and the layering contract (io -> routes -> features -> model -> pipeline -> outputs
+## -> batch -> cli; nobody imports cli) checked by import-linter
 lint: $(STAMP)
 	$(BIN)/ruff check geoprospect tests benchmarks scripts
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache

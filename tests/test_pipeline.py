@@ -92,3 +92,27 @@ def test_per_row_scores_do_not_depend_on_the_set(ranked):
     for col in ("score", "npv_musd_p10", "npv_musd_p50", "npv_musd_p90", "value_grade_musd",
                 "grade_score", "logistics_score", "risk_score"):
         assert alone[col].iloc[0] == pytest.approx(row[col], nan_ok=True)
+
+
+def test_rank_and_score_give_identical_per_row_columns(tmp_path):
+    """The one pipeline: the batch command and rank compute the same per-row numbers."""
+    from _support import run
+
+    from geoprospect.io.bundled import layer_path
+
+    out = tmp_path / "scored.parquet"
+    r = run("score", layer_path("deposits.geojson"), "-o", out, "-q")
+    assert r.exit_code == 0, r.output + r.stderr
+    scored = pd.read_parquet(out).set_index("id")
+    ranked = pd.DataFrame(rank_layer(valuation=Valuation.load(draws=100), routes=0)).set_index("id")
+    per_row = ["score", "npv_musd", "npv_musd_p10", "npv_musd_p50", "npv_musd_p90", "p_npv_positive",
+               "ndpr_oxide_tpa", "capex_musd", "value_grade_musd", "value_logistics_musd",
+               "value_risk_musd", "valuation_tier", "imputed", "grade_score", "logistics_score",
+               "risk_score", "mcda_score", "drivers", "flags", "cost_to_plant_usd_t", "plant_id"]
+    assert set(scored.index) == set(ranked.index)
+    for col in per_row:
+        a, b = scored.loc[ranked.index, col], ranked[col]
+        if pd.api.types.is_numeric_dtype(b):
+            np.testing.assert_allclose(a.to_numpy(float), b.to_numpy(float), rtol=1e-12, err_msg=col)
+        else:
+            assert a.fillna("").tolist() == b.fillna("").tolist(), col

@@ -163,3 +163,27 @@ def test_site_logistics_on_bundled_deposits(net, deposits):
     captive = fac.index[fac["third_party_policy"] == "no"]
     assert not without_owner["plant_id"].isin(captive).any()
     pd.testing.assert_series_equal(out["export_port"].isna(), out["plant_id"].isna(), check_names=False)
+
+
+def test_leg_objects_and_vectorised_route_give_the_same_cost_days_and_co2(net, deposits):
+    """One route cost: the legs drawn for a deposit sum to its vectorised figures."""
+    from geoprospect.core.geodesy import lonlat
+    from geoprospect.routes.legs import first_plant_legs
+
+    x, y = lonlat(deposits.geometry)
+    out = site_logistics(x, y, deposits["country"], minerals=deposits["minerals"],
+                         th_ppm=deposits["th_ppm"], u_ppm=deposits["u_ppm"], owner=deposits["owner"],
+                         network=net)
+    checked = 0
+    for i, did in enumerate(deposits["id"]):
+        row = out.iloc[i].to_dict()
+        legs = first_plant_legs(net, did, (x[i], y[i]), row)
+        if legs is None:
+            assert not isinstance(row["plant_id"], str) or not np.isfinite(x[i])
+            continue
+        checked += 1
+        assert legs[-1].to_id == row["plant_id"] and legs[0].to_id == row["export_port"]
+        got = [sum(leg.cost_t for leg in legs), sum(leg.days for leg in legs), sum(leg.co2_t for leg in legs)]
+        want = [row["cost_to_plant_usd_t"], row["days_to_plant"], row["co2_kg_t"]]
+        np.testing.assert_allclose(got, want, rtol=1e-9, err_msg=did)
+    assert checked > len(deposits) / 2

@@ -20,14 +20,17 @@ from geoprospect.maps.safe import clean_numbers, escape_series, plain_words, saf
 
 DEPOSIT_TEXT = {
     "id": "id", "nm": "name", "a1": "admin1", "dt": "deposit_type", "st": "stage",
-    "ro": "route_summary", "so": "source", "lc": "location_confidence",
+    "ro": "route_summary", "so": "source", "lc": "location_confidence", "vt": "valuation_tier",
+    "im": "imputed",
 }
 DEPOSIT_LISTS = {"mi": "minerals", "fl": "flags"}
 DEPOSIT_NUMBERS = {
     "rk": ("rank", 0), "sc": ("score", 1), "gs": ("grade_score", 0), "ls": ("logistics_score", 0),
     "rs": ("risk_score", 0), "p10": ("score_p10", 1), "p90": ("score_p90", 1),
     "pt": ("p_top10", 3), "mt": ("resource_mt", 2), "tr": ("treo_pct", 2), "nd": ("ndpr_pct", 1),
-    "dy": ("dytb_pct", 2),
+    "dy": ("dytb_pct", 2), "ox": ("ndpr_oxide_tpa", 0), "cx": ("capex_musd", 0),
+    "v10": ("npv_musd_p10", 0), "v50": ("npv_musd_p50", 0), "v90": ("npv_musd_p90", 0),
+    "vg": ("value_grade_musd", 0), "vl": ("value_logistics_musd", 0), "vr": ("value_risk_musd", 0),
 }
 
 

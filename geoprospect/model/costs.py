@@ -267,7 +267,12 @@ def fit_costs(studies: pd.DataFrame | None = None, *, seed: int = 0) -> dict:
 
 
 def _predict(p: dict, throughput_mtpa, product, deposit_type) -> tuple[np.ndarray, ...]:
-    X = _design(throughput_mtpa, product, deposit_type)
+    if p["chosen"] == "learned":
+        X = _design(throughput_mtpa, product, deposit_type)
+    else:  # the power law needs throughput only: no category columns (batch calls this per draw)
+        t = np.atleast_1d(np.asarray(throughput_mtpa, float))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            X = np.log10(np.where(t > 0, t, np.nan))[:, None]
     ok = np.isfinite(X[:, 0])
     X[~ok, 0] = 0.0
     if p["chosen"] == "learned":

@@ -203,10 +203,10 @@ def _evaluate(inputs: dict, params: dict, s: ValueSettings, z: dict, only=None) 
     mineable = mineable_tonnage(params["production"], flat(get["resource_mt"]), flat(reserve)).reshape(shape)
     thr = _draw(predict_throughput(params["production"], mineable.ravel()), model_z("throughput"),
                 True).reshape(shape)
-    minerals, product, dtype = (np.broadcast_to(params["_row"][k][:, None], shape).ravel()
-                                for k in ("minerals", "product", "deposit_type"))
-    rec = np.clip(_draw(predict_recovery(params["production"], minerals, product),
-                        model_z("recovery"), False).reshape(shape), 0.01, 1.0)
+    row = params["_row"]
+    product, dtype = (np.broadcast_to(row[k][:, None], shape).ravel() for k in ("product", "deposit_type"))
+    recovery = predict_recovery(params["production"], row["minerals"], row["product"])  # per row
+    rec = np.clip(_draw(recovery, np.broadcast_to(z["recovery"], shape), False), 0.01, 1.0)
     per_ore = treo / 100 * rec * ndpr / 100  # t NdPr oxide per t ore
     cap = params["max_ndpr_tpa"] / 1e6 / np.maximum(per_ore, 1e-12)
     thr = np.minimum(thr, cap)

@@ -67,6 +67,12 @@
     h += row("Type", txt(p.dt)) + row("Stage", txt(p.st)) + row("Minerals", txt(p.mi));
     h += row("Grade", num(p.tr, 2, " % TREO")) + row("Tonnage", num(p.mt, 2, " Mt"));
     h += row("NdPr share", num(p.nd, 1, " % of TREO")) + row("Contained NdPr", num(p.nt, 0, " t"));
+    h += row("NdPr oxide", num(p.ox, 0, " t/yr")) + row("Capex", num(p.cx, 0, " USD M"));
+    h += row("NPV P10 / P50 / P90", num(p.v10, 0) + " / " + num(p.v50, 0) + " / " + num(p.v90, 0) + " USD M");
+    h += row("Value vs reference", "grade " + num(p.vg, 0) + " · logistics " + num(p.vl, 0) +
+      " · risk " + num(p.vr, 0) + " USD M");
+    if (p.vt === "conditional") { h += row("Valuation", "conditional on a deposit being there"); }
+    if (p.im) { h += row("Imputed", txt(p.im)); }
     h += "</table><div class=\"gp-pillars\">" + bar("Grade", p.gs) + bar("Logistics", p.ls) +
       bar("Risk", p.rs) + "</div>";
     h += "<div class=\"gp-band\">Score band P10–P90: " + num(p.p10, 1) + " – " + num(p.p90, 1) +
