@@ -27,14 +27,13 @@ model is chosen only when the 95 % paired-bootstrap interval of the mean per-pro
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 import pandas as pd
 from sklearn.linear_model import Ridge
 
 from geoprospect.errors import LayerError, ModelError
-from geoprospect.io.bundled import layer_path
+from geoprospect.model.evaluation import band, latest, loo, studies_table
+from geoprospect.model.evaluation import card as evaluation_card
 
 PRODUCTS = ("concentrate", "mixed_chemical", "separated_oxide")
 DEPOSIT_TYPES = ("carbonatite", "alkaline_complex", "ionic_clay", "heavy_mineral_sands", "hydrothermal",
@@ -43,73 +42,13 @@ OPEX_BASIS = "USD/kg TREO"
 RIDGE_ALPHA = 1.0
 BOOT_N = 1000
 
-FitPredict = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
 # ---------------------------------------------------------------- data and evaluation helpers
 def _studies(studies: pd.DataFrame | None) -> pd.DataFrame:
-    df = pd.read_csv(layer_path("studies.csv")) if studies is None else studies.copy()
     need = {"project", "study_year", "ore_throughput_mtpa", "capex_musd", "opex_usd_per_kg",
             "opex_unit", "product", "deposit_type"}
-    if missing := sorted(need - set(df.columns)):
-        raise LayerError(f"studies table lacks columns {missing}", option="studies")
-    key = df["deposit_id"] if "deposit_id" in df.columns else pd.Series(np.nan, index=df.index)
-    df["_key"] = key.fillna(df["project"]).astype(str)
-    df["_order"] = np.arange(len(df))
-    return df
-
-
-def _latest(df: pd.DataFrame, positive: list[str]) -> pd.DataFrame:
-    ok = np.ones(len(df), bool)
-    for c in positive:
-        ok &= pd.to_numeric(df[c], errors="coerce").gt(0).to_numpy()
-    sub = df.loc[ok].sort_values(["study_year", "_order"], kind="stable")
-    return sub.groupby("_key", sort=True).tail(1).sort_values("_key").reset_index(drop=True)
-
-
-def _band(resid: np.ndarray) -> tuple[float, float]:
-    """P10/P90 of log residuals, widened to contain 0 so that p10 <= p50 <= p90."""
-    if resid.size == 0:
-        return 0.0, 0.0
-    lo, hi = np.quantile(resid, [0.1, 0.9], method="weibull")
-    return float(min(lo, 0.0)), float(max(hi, 0.0))
-
-
-def _loo(fp: FitPredict, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Leave-one-out predictions and nested-LOO coverage of the conformal P10-P90 band."""
-    n = y.size
-    idx = np.arange(n)
-    pred = np.array([fp(np.delete(idx, i), idx[i:i + 1])[0] for i in range(n)])
-    cover = np.zeros(n, bool)
-    for i in range(n):
-        r = np.array([y[j] - fp(np.delete(idx, [i, j]), idx[j:j + 1])[0] for j in idx if j != i])
-        lo, hi = _band(r)
-        cover[i] = pred[i] + lo <= y[i] <= pred[i] + hi
-    return pred, cover
-
-
-def _card(y: np.ndarray, pb: np.ndarray, pl: np.ndarray, cb: np.ndarray, cl: np.ndarray, *,
-          baseline: str, learned: str, seed: int, n_boot: int) -> dict:
-    n = int(y.size)
-    nan = float("nan")
-    eb, el = np.abs(pb - y), np.abs(pl - y)
-    card = {"n": n, "baseline": baseline, "learned": learned,
-            "median_abs_log10_err_baseline": float(np.median(eb)) if n else nan,
-            "median_abs_log10_err_learned": float(np.median(el)) if n else nan,
-            "ci_low": nan, "ci_high": nan,
-            "ci_stat": "95% paired bootstrap (projects) of mean(|err| learned - |err| baseline)",
-            "coverage_p10_p90_baseline": float(cb.mean()) if n else nan,
-            "coverage_p10_p90_learned": float(cl.mean()) if n else nan}
-    if n >= 3:
-        d = el - eb
-        boot = d[np.random.default_rng(seed).integers(0, n, size=(n_boot, n))].mean(axis=1)
-        card["ci_low"], card["ci_high"] = (float(v) for v in np.percentile(boot, [2.5, 97.5]))
-    chosen = "learned" if card["ci_high"] < 0 else "baseline"
-    card["chosen"] = chosen
-    card["coverage_p10_p90"] = card[f"coverage_p10_p90_{chosen}"]
-    card["note"] = ("learned beats baseline: CI below zero." if chosen == "learned" else
-                    "CI includes zero or favours the baseline (or n < 3): baseline used.")
-    return card
+    return studies_table(studies, need)
 
 
 def _check(params: dict, key: str) -> dict:
@@ -172,7 +111,7 @@ def _data(df: pd.DataFrame, target: str) -> tuple[pd.DataFrame, np.ndarray, np.n
     if target == "opex":
         df = df.loc[df["opex_unit"].astype(str).str.strip() == OPEX_BASIS]
     col = "capex_musd" if target == "capex" else "opex_usd_per_kg"
-    rows = _latest(df, [col, "ore_throughput_mtpa"])
+    rows = latest(df, [col, "ore_throughput_mtpa"])
     X = _design(rows["ore_throughput_mtpa"].to_numpy(float), rows["product"].to_numpy(object),
                 rows["deposit_type"].to_numpy(object))
     return rows, X, np.log10(rows[col].to_numpy(float))
@@ -194,9 +133,9 @@ def _evaluate_one(df: pd.DataFrame, target: str, seed: int, n_boot: int) -> dict
             return fp_base(tr, te)
         return _ridge(X[tr], y[tr], monotone=mono).predict(X[te])
 
-    pb, cb = _loo(fp_base, y)
-    pl, cl = _loo(fp_learn, y)
-    card = _card(y, pb, pl, cb, cl, baseline="power_law_throughput",
+    pb, cb = loo(fp_base, y)
+    pl, cl = loo(fp_learn, y)
+    card = evaluation_card(y, pb, pl, cb, cl, baseline="power_law_throughput",
                  learned="ridge_logthroughput_product_type" + ("_monotone" if mono else ""),
                  seed=seed, n_boot=n_boot)
     return {"card": card, "projects": rows["_key"].to_numpy(str), "log10_y": y,
@@ -255,8 +194,8 @@ def fit_costs(studies: pd.DataFrame | None = None, *, seed: int = 0) -> dict:
             raise LayerError(f"no usable {m} rows in the studies table", option="studies")
         a, b = fit_power_law(10 ** X[:, 0], 10 ** y, min_exponent=0.0 if m == "capex" else None)
         sub = {"A": a, "B": b, "n": int(y.size), "chosen": e["card"]["chosen"],
-               "band_baseline": np.array(_band(y - e["pred_baseline"])),
-               "band_learned": np.array(_band(y - e["pred_learned"])),
+               "band_baseline": np.array(band(y - e["pred_baseline"])),
+               "band_learned": np.array(band(y - e["pred_learned"])),
                "throughput_range_mtpa": np.array([10 ** X[:, 0].min(), 10 ** X[:, 0].max()])}
         if y.size >= 2:
             sub["estimator"] = _ridge(X, y, monotone=m == "capex")

@@ -22,14 +22,13 @@ difference ``|log10 err| learned - baseline`` lies below zero.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 import pandas as pd
 from sklearn.linear_model import HuberRegressor, Ridge
 
-from geoprospect.errors import LayerError, ModelError
-from geoprospect.io.bundled import layer_path
+from geoprospect.errors import ModelError
+from geoprospect.model.evaluation import band, latest, loo, median, studies_table
+from geoprospect.model.evaluation import card as evaluation_card
 
 TAYLOR_COEF = 0.2
 TAYLOR_EXP = 0.25
@@ -40,78 +39,12 @@ MIN_CLASS_ROWS = 3
 MIN_LEARNED_RECOVERY_ROWS = 15
 BOOT_N = 1000
 
-FitPredict = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 
 # ---------------------------------------------------------------- data and evaluation helpers
 def _studies(studies: pd.DataFrame | None) -> pd.DataFrame:
-    df = pd.read_csv(layer_path("studies.csv")) if studies is None else studies.copy()
     need = {"project", "study_year", "mine_plan_mt", "ore_throughput_mtpa", "recovery_pct"}
-    if missing := sorted(need - set(df.columns)):
-        raise LayerError(f"studies table lacks columns {missing}", option="studies")
-    key = df["deposit_id"] if "deposit_id" in df.columns else pd.Series(np.nan, index=df.index)
-    df["_key"] = key.fillna(df["project"]).astype(str)
-    df["_order"] = np.arange(len(df))
-    for c in ("mine_life_yr", "resource_mt", "main_ree_minerals", "product"):
-        df[c] = df[c] if c in df.columns else np.nan
-    return df
-
-
-def _latest(df: pd.DataFrame, positive: list[str]) -> pd.DataFrame:
-    ok = np.ones(len(df), bool)
-    for c in positive:
-        ok &= pd.to_numeric(df[c], errors="coerce").gt(0).to_numpy()
-    sub = df.loc[ok].sort_values(["study_year", "_order"], kind="stable")
-    return sub.groupby("_key", sort=True).tail(1).sort_values("_key").reset_index(drop=True)
-
-
-def _band(resid: np.ndarray) -> tuple[float, float]:
-    """P10/P90 of log residuals, widened to contain 0 so that p10 <= p50 <= p90."""
-    if resid.size == 0:
-        return 0.0, 0.0
-    lo, hi = np.quantile(resid, [0.1, 0.9], method="weibull")
-    return float(min(lo, 0.0)), float(max(hi, 0.0))
-
-
-def _loo(fp: FitPredict, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Leave-one-out predictions and nested-LOO coverage of the conformal P10-P90 band."""
-    idx = np.arange(y.size)
-    pred = np.array([fp(np.delete(idx, i), idx[i:i + 1])[0] for i in idx])
-    cover = np.zeros(y.size, bool)
-    for i in idx:
-        r = np.array([y[j] - fp(np.delete(idx, [i, j]), idx[j:j + 1])[0] for j in idx if j != i])
-        lo, hi = _band(r)
-        cover[i] = pred[i] + lo <= y[i] <= pred[i] + hi
-    return pred, cover
-
-
-def _card(y: np.ndarray, pb: np.ndarray, pl: np.ndarray, cb: np.ndarray, cl: np.ndarray, *,
-          baseline: str, learned: str, seed: int, n_boot: int, eligible: bool = True,
-          note: str = "") -> dict:
-    n, nan = int(y.size), float("nan")
-    eb, el = np.abs(pb - y), np.abs(pl - y)
-    card = {"n": n, "baseline": baseline, "learned": learned,
-            "median_abs_log10_err_baseline": _median(eb), "median_abs_log10_err_learned": _median(el),
-            "ci_low": nan,
-            "ci_high": nan, "ci_stat": "95% paired bootstrap (projects) of mean(|err| learned - baseline)",
-            "coverage_p10_p90_baseline": float(cb.mean()) if n else nan,
-            "coverage_p10_p90_learned": float(cl.mean()) if n else nan}
-    if n >= 3:
-        d = el - eb
-        boot = d[np.random.default_rng(seed).integers(0, n, size=(n_boot, n))].mean(axis=1)
-        card["ci_low"], card["ci_high"] = (float(v) for v in np.percentile(boot, [2.5, 97.5]))
-    wins = bool(card["ci_high"] < 0)
-    card["chosen"] = chosen = "learned" if wins and eligible else "baseline"
-    card["coverage_p10_p90"] = card[f"coverage_p10_p90_{chosen}"]
-    why = ("learned beats baseline: CI below zero" if chosen == "learned" else
-           "learned not eligible (too few rows)" if wins else
-           "CI includes zero or favours the baseline: baseline used")
-    card["note"] = f"{why}. {note}".strip()
-    return card
-
-
-def _median(e: np.ndarray) -> float:
-    return float(np.median(e)) if e.size else float("nan")
+    return studies_table(studies, need, ("mine_life_yr", "resource_mt", "main_ree_minerals", "product"))
 
 
 def _arr(x) -> np.ndarray:
@@ -160,7 +93,7 @@ def _huber(lx: np.ndarray, ly: np.ndarray) -> HuberRegressor:
 
 
 def _throughput_data(df: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
-    rows = _latest(df, ["mine_plan_mt", "ore_throughput_mtpa"])
+    rows = latest(df, ["mine_plan_mt", "ore_throughput_mtpa"])
     lt = np.log10(rows[["mine_plan_mt", "ore_throughput_mtpa"]].to_numpy(float))
     return rows, lt[:, 0], lt[:, 1]
 
@@ -197,7 +130,7 @@ def _class_medians(cls: np.ndarray, ly: np.ndarray) -> np.ndarray:
 
 
 def _recovery_data(df: pd.DataFrame) -> tuple[np.ndarray, ...]:
-    rows = _latest(df, ["recovery_pct"])
+    rows = latest(df, ["recovery_pct"])
     cls = _mineral_class(rows["main_ree_minerals"].to_numpy(object))
     prod = rows["product"].to_numpy(object)
     ry = np.log10(np.clip(rows["recovery_pct"].to_numpy(float) / 100, 1e-3, 1))
@@ -236,8 +169,8 @@ def evaluate_production(studies: pd.DataFrame | None = None, *, seed: int = 0,
             return np.full(te.size, np.median(ly[tr]) if tr.size else 0.0)
         return _huber(lx[tr], ly[tr]).predict(lx[te][:, None])
 
-    (pb, cb), (pl, cl) = _loo(fp_base, ly), _loo(fp_learn, ly)
-    card = {"throughput": _card(ly, pb, pl, cb, cl, baseline="taylor_rule",
+    (pb, cb), (pl, cl) = loo(fp_base, ly), loo(fp_learn, ly)
+    card = {"throughput": evaluation_card(ly, pb, pl, cb, cl, baseline="taylor_rule",
                                 learned="huber_loglog_mine_plan", seed=seed, n_boot=n_boot)}
     out = {"projects_throughput": rows["_key"].to_numpy(str), "pred_throughput_baseline": pb,
            "pred_throughput_learned": pl, "log10_throughput": ly}
@@ -252,21 +185,21 @@ def evaluate_production(studies: pd.DataFrame | None = None, *, seed: int = 0,
             return rb(tr, te)
         return np.minimum(Ridge(alpha=1.0).fit(X[tr], ry[tr]).predict(X[te]), 0.0)
 
-    (qb, vb), (ql, vl) = _loo(rb, ry), _loo(rl, ry)
-    card["recovery"] = _card(ry, qb, ql, vb, vl, baseline="per_mineral_median",
+    (qb, vb), (ql, vl) = loo(rb, ry), loo(rl, ry)
+    card["recovery"] = evaluation_card(ry, qb, ql, vb, vl, baseline="per_mineral_median",
                              learned="ridge_mineral_product", seed=seed, n_boot=n_boot,
                              eligible=ry.size >= MIN_LEARNED_RECOVERY_ROWS,
                              note=f"learned needs >= {MIN_LEARNED_RECOVERY_ROWS} projects.")
     out.update(projects_recovery=rkeys, pred_recovery_baseline=qb, pred_recovery_learned=ql)
 
-    life = _latest(df, ["mine_plan_mt", "mine_life_yr"])
+    life = latest(df, ["mine_plan_mt", "mine_life_yr"])
     life = life.loc[[(rows["_key"] != k).sum() >= 2 for k in life["_key"]]]
     keys, t = rows["_key"].to_numpy(), life["mine_plan_mt"].to_numpy(float)
     obs, lb = np.log10(life["mine_life_yr"].to_numpy(float)), np.log10(taylor_life_years(t))
     ll = np.log10(t) - np.array([_huber(lx[keys != k], ly[keys != k]).predict([[np.log10(v)]])[0]
                                  for k, v in zip(life["_key"], t, strict=True)])
-    out["life"] = {"n": int(obs.size), "median_abs_log10_err_taylor": _median(np.abs(lb - obs)),
-                   "median_abs_log10_err_learned": _median(np.abs(ll - obs)),
+    out["life"] = {"n": int(obs.size), "median_abs_log10_err_taylor": median(np.abs(lb - obs)),
+                   "median_abs_log10_err_learned": median(np.abs(ll - obs)),
                    "note": "life = mine_plan_mt / throughput (learned: Huber fit without the project)"}
     out["card"] = card
     return out
@@ -287,17 +220,17 @@ def fit_production(studies: pd.DataFrame | None = None, *, seed: int = 0) -> dic
     df = _studies(studies)
     ev = evaluate_production(df, seed=seed)
     card, (_, lx, ly) = ev["card"], _throughput_data(df)
-    both = _latest(df, ["mine_plan_mt", "resource_mt"])
+    both = latest(df, ["mine_plan_mt", "resource_mt"])
     ratio = (both["mine_plan_mt"] / both["resource_mt"]).to_numpy(float)
     thr = {"taylor_coef": TAYLOR_COEF, "taylor_exp": TAYLOR_EXP, "estimator": _huber(lx, ly),
-           "band_baseline": np.array(_band(ly - ev["pred_throughput_baseline"])),
-           "band_learned": np.array(_band(ly - ev["pred_throughput_learned"])),
+           "band_baseline": np.array(band(ly - ev["pred_throughput_baseline"])),
+           "band_learned": np.array(band(ly - ev["pred_throughput_learned"])),
            "chosen": card["throughput"]["chosen"]}
     cls, X, ry, _ = _recovery_data(df)
     rec = {"classes": np.array(MINERAL_CLASSES), "class_median_log10": _class_medians(cls, ry),
            "products": np.array(PRODUCTS), "estimator": Ridge(alpha=1.0).fit(X, ry),
-           "band_baseline": np.array(_band(ry - ev["pred_recovery_baseline"])),
-           "band_learned": np.array(_band(ry - ev["pred_recovery_learned"])),
+           "band_baseline": np.array(band(ry - ev["pred_recovery_baseline"])),
+           "band_learned": np.array(band(ry - ev["pred_recovery_learned"])),
            "chosen": card["recovery"]["chosen"]}
     return {"kind": "production", "seed": int(seed), "card": card, "throughput": thr, "recovery": rec,
             "mineable_ratio": float(np.median(ratio)) if ratio.size else float("nan"),

@@ -12,7 +12,8 @@ For one deposit (every step vectorised over rows; the models come from
 3. costs: initial capex and opex (USD/kg TREO) by throughput, product and deposit type
    (:mod:`geoprospect.model.costs`), plus the logistics cost to the row's best compatible plant
    (the logistics features: bundled data only, never the other rows of the input);
-4. revenue: NdPr and Dy+Tb oxide at the price scenario, other oxides at the La/Ce price, times
+4. revenue: NdPr and Dy+Tb oxide at the price scenario (Dy+Tb split at the global compilation's
+   median Tb share), other oxides at the La/Ce price, times
    the payability of a mixed product sold to a third-party separator (sourced range; see
    :data:`PRODUCT`);
 5. fiscal take and risk: royalty, corporate tax and state free carry (``country_terms.csv``),
@@ -221,7 +222,9 @@ def _evaluate(inputs: dict, params: dict, s: ValueSettings, z: dict, only=None) 
     pay = low + (high - low) * z["pay"]
     price = np.exp(params["price_sigma"] * z["price"])
     p = s.prices
-    oxide_value = ndpr_tpa * p.ndpr + dytb_tpa * p.dy + (treo_tpa - ndpr_tpa - dytb_tpa) * p.la_ce
+    tb = params["tb_share_of_dytb"]  # Dy+Tb priced at the compilation's median Tb share
+    oxide_value = ndpr_tpa * p.ndpr + dytb_tpa * ((1 - tb) * p.dy + tb * p.tb) + \
+        (treo_tpa - ndpr_tpa - dytb_tpa) * p.la_ce
     revenue = pay * price * oxide_value / 1e3  # t x USD/kg = kUSD; / 1e3 = USD million
     concentrate_t = treo_tpa / params["concentrate_treo"]
     opex = opex_kg * treo_tpa / 1e3 + get["cost_to_plant_usd_t"] * concentrate_t / 1e6

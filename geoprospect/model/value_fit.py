@@ -88,6 +88,7 @@ def fit_valuation(*, seed: int = 0, deposits=None, logistics_cost=None) -> dict:
         "max_ndpr_tpa": float(pd.to_numeric(studies["ndpr_oxide_tpa"], errors="coerce").max()),
         "price_sigma": _price_sigma(),
         "concentrate_treo": float(treo.mean()) / 100,
+        "tb_share_of_dytb": _tb_share(),
         "mcda_bounds": fit_bounds(features),
         "meta": {"seed": seed, "data": _data_hash(), "default_scenario": price_scenario().name},
     }
@@ -103,6 +104,17 @@ def _terms_quantiles() -> dict:
         values = table.loc[table["term"] == term, "value_num"].dropna().to_numpy(dtype=float)
         out[col] = np.percentile(values, [10, 50, 90]) if len(values) else np.zeros(3)
     return out
+
+
+def _tb_share() -> float:
+    """Median Tb4O7 share of Dy2O3 + Tb4O7 (mass) over the global table's deposits with both
+    element grades (oxide factors 1.1762 and 1.1477): prices the Dy+Tb share of TREO."""
+    table = pd.read_csv(layer_path("ree_deposits_global.csv"))
+    dy, tb = table["dy_pct"] * 1.1477, table["tb_pct"] * 1.1762
+    share = (tb / (dy + tb))[(dy > 0) & tb.notna()]
+    if share.empty:
+        raise ModelError("ree_deposits_global.csv: no deposit with Dy and Tb grades")
+    return float(share.median())
 
 
 def _price_sigma() -> float:
