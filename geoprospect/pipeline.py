@@ -185,12 +185,13 @@ def drivers(value: pd.DataFrame) -> list[str]:
 
 def rank_order(columns: pd.DataFrame) -> pd.Series:
     """Rank 1 = best: estimated resources above values conditional on a deposit being there,
-    then by P50 NPV (unclipped, so saturation creates no ties; equal only for equal values).
+    then by the median-input NPV (deterministic, so Monte Carlo noise never reorders rows; the
+    P50 of the band is reported beside it; unclipped, so saturation creates no ties).
     Under pillar weights (the transparent lens) the rank follows the weighted score alone."""
     tier = (columns["valuation_tier"] == "conditional").astype(int) if "valuation_tier" in columns \
         else pd.Series(0, index=columns.index)
-    by_value = "npv_musd_p50" in columns and "value_score" not in columns  # weights: the MCDA lens
-    value = columns["npv_musd_p50"] if by_value else columns["score"]
+    by_value = "npv_musd" in columns and "value_score" not in columns  # weights: the MCDA lens
+    value = columns["npv_musd"] if by_value else columns["score"]
     key = pd.DataFrame({"tier": tier if by_value else 0, "value": -value.fillna(-np.inf)},
                        index=columns.index)
     order = key.sort_values(["tier", "value"], kind="stable")

@@ -25,7 +25,8 @@ from geoprospect.model import value_fit  # noqa: E402
 from geoprospect.model.value_card import summary, validate_against_studies, write_card  # noqa: E402
 from geoprospect.pipeline import rank_layer  # noqa: E402
 
-TOP_COLUMNS = ["rank", "name", "country", "ndpr_oxide_tpa", "capex_musd", "npv_musd_p10", "npv_musd_p50",
+TOP_COLUMNS = ["rank", "name", "country", "ndpr_oxide_tpa", "capex_musd", "npv_musd", "npv_musd_p10",
+               "npv_musd_p50",
                "npv_musd_p90", "flags", "drivers", "valuation_tier", "imputed"]
 
 

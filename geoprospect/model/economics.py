@@ -39,7 +39,7 @@ def annuity_factor(rate, years) -> np.ndarray:
     r = np.asarray(rate, dtype=float)
     n = np.maximum(np.asarray(years, dtype=float), 0.0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        out = (1.0 - (1.0 + r) ** -n) / r
+        out = -np.expm1(-n * np.log1p(r)) / r  # stable near r = 0 (no 1 - (1+r)^-n cancellation)
     return np.where(np.abs(r) < 1e-12, n, out)
 
 

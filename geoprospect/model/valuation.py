@@ -41,7 +41,8 @@ DEFAULT_BASE_RATE_PCT = 8.0
 """Base real discount rate: the median rate of the Australian studies in ``studies.csv``, the
 screen's jurisdiction with a country risk premium of 0 (US, Canadian and Swedish studies use 10 %)."""
 SCORE_SCALE_MUSD = 500.0
-"""``score = 100 / (1 + exp(-npv_musd_p50 / SCORE_SCALE_MUSD))``: 50 at NPV 0, 73 at +500 MUSD."""
+"""``score = 100 / (1 + exp(-npv_musd / SCORE_SCALE_MUSD))`` (the median-input NPV): 50 at NPV 0,
+73 at +500 MUSD."""
 Z90 = 1.2815515655446004
 PRODUCT = "mixed_chemical"
 """The screening project makes a mixed rare-earth product (concentrate cracked to a mixed
@@ -119,7 +120,7 @@ def value_rows(frame: pd.DataFrame, logistics_cost, params: dict, settings: Valu
     }, index=frame.index)
     if settings.draws <= 0:  # no band asked for: the median-input NPV stands in for the P50
         out["npv_musd_p50"] = out["npv_musd"]
-    out["score"] = value_score(out["npv_musd_p50"].to_numpy())
+    out["score"] = value_score(out["npv_musd"].to_numpy())
     return out, draws
 
 

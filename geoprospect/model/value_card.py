@@ -32,7 +32,7 @@ COLUMNS = ("project", "study_id", "published_npv_musd", "screening_npv_musd", "p
 ``npv_discount_pct``, ``npv_tax_basis``, ``logistics_usd_t`` and ``imputed``)."""
 DATA_FILES = ("ree_deposits_global.csv", "studies.csv", "deposits.geojson", "projects.geojson",
               "country_terms.csv", "prices.csv", "costs.csv", "price_scenarios.csv")
-TOP_COLUMNS = ("rank", "name", "country", "ndpr_oxide_tpa", "capex_musd", "npv_musd_p10",
+TOP_COLUMNS = ("rank", "name", "country", "ndpr_oxide_tpa", "capex_musd", "npv_musd", "npv_musd_p10",
                "npv_musd_p50", "npv_musd_p90", "flags")
 
 
@@ -271,9 +271,10 @@ def why(row: pd.Series) -> str:
     if drivers:
         parts.append(f"against the reference project the largest push is {drivers[0]}"
                      + (f" (then {', '.join(drivers[1:])})" if len(drivers) > 1 else ""))
-    parts.append("an estimated resource, ranked among them by P50 NPV" if row.get("valuation_tier") !=
-                 "conditional" else "valued conditional on a deposit being there, so ranked below every "
-                 "estimated resource")
+    central = _f(row.get("npv_musd"), ",.0f")
+    parts.append(f"an estimated resource, ranked among them by its median-input NPV (USD {central}M)"
+                 if row.get("valuation_tier") != "conditional" else
+                 "valued conditional on a deposit being there, so ranked below every estimated resource")
     imputed = str(row.get("imputed") or "").replace(";", ", ")
     parts.append(f"imputed: {imputed} (band widened)" if imputed else "no field imputed")
     if _f(row["npv_musd_p10"]) != "n/a" and row["npv_musd_p10"] < 0 < row["npv_musd_p50"]:

@@ -35,9 +35,10 @@ from geoprospect.model.mcda import fit_bounds
 from geoprospect.model.production import fit_production
 
 FILE = "valuation.skops"
-TRUSTED_PREFIXES = ("sklearn.", "numpy.", "builtins.")
-"""Module prefixes a valuation file may hold: scikit-learn estimators, numpy arrays, and plain
-Python containers; a type from anywhere else is refused."""
+TRUSTED_PREFIXES = ("sklearn.", "numpy.")
+"""Module prefixes of the types a valuation file may hold beyond skops' own safe defaults
+(plain containers and numbers): scikit-learn estimators and numpy arrays. Anything else — a
+builtin function such as ``eval``, a custom class — is refused."""
 REFERENCE_COLUMNS = ("resource_mt", "reserve_mt", "treo_pct", "ndpr_pct", "dytb_pct")
 
 
@@ -174,7 +175,8 @@ def _load(path: str) -> dict:
     if bad:
         raise ModelError(f"{p.name}: refused, it holds untrusted type(s) {', '.join(sorted(bad)[:3])}")
     params = sio.load(p, trusted=untrusted)
-    if not isinstance(params, dict) or not {"imputer", "production", "costs"} <= set(params):
+    parts = ("imputer", "production", "costs")
+    if not isinstance(params, dict) or not all(isinstance(params.get(k), dict) for k in parts):
         raise ModelError(f"{p.name}: not a geoprospect valuation model")
     params["meta"] = dict(params.get("meta", {}), sha256=hashlib.sha256(p.read_bytes()).hexdigest())
     return params
