@@ -76,3 +76,53 @@ def write_sites(path: Path, n: int, seed: int = 0, start: int = 0, row_group: in
     gdf = sites_frame(n, seed, start)
     gdf.to_parquet(path, index=False, row_group_size=row_group)
     return path
+
+
+COUNTRY_SPELLINGS = {"IND": ("India", "IN", "IND", " india "),
+                     "ARG": ("Argentina", "AR", "ARG", "argentina"),
+                     "AUS": ("Australia", "AU", "AUS", "Australia "),
+                     "MWI": ("Malawi", "MW", "MWI", "malawi"),
+                     "MMR": ("Myanmar", "MM", "MMR", "Burma")}
+
+
+def write_messy_sites(path: Path, n: int, seed: int = 0, start: int = 0, bad_share: float = 0.01) -> Path:
+    """The same kind of sites as a user's messy CSV: aliased headers (``Site ID``, ``Deposit Name``,
+    ``Tonnage (Mt)``, ``TREO ppm`` (converted), ``Nd+Pr %``, ``Lat``/``Long``), countries as names,
+    ISO2 or ISO3 with stray spaces and case, numbers as text with blanks and ``n/a``, ~5 % rows with
+    no coordinates, and ``bad_share`` of rows that fail validation (negative tonnage, latitude
+    out of range, a grade over 100 %, a non-numeric grade) and are rejected."""
+    import pandas as pd
+
+    gdf = sites_frame(n, seed, start)
+    rng = np.random.default_rng(seed + 2)
+    spell = np.array([COUNTRY_SPELLINGS[c][k] for c, k in zip(gdf["country"], rng.integers(0, 4, n),
+                                                               strict=True)], dtype=object)
+
+    def text(values, fmt, blank=0.05):
+        out = np.array([fmt.format(v) for v in values], dtype=object)
+        r = rng.random(n)
+        out[r < blank] = ""
+        out[(r >= blank) & (r < blank * 1.4)] = "n/a"
+        return out
+
+    lat = gdf.geometry.y.to_numpy().copy()
+    lon = gdf.geometry.x.to_numpy().copy()
+    frame = pd.DataFrame({
+        "Site ID": gdf["id"], "Deposit Name": gdf["name"].str.replace("site-", "Prospect ", regex=False),
+        "Country": spell, "Type": gdf["deposit_type"], "Mineralogy": gdf["minerals"].fillna(""),
+        "Tonnage (Mt)": text(gdf["resource_mt"], "{:.2f}"),
+        "TREO ppm": text(gdf["treo_pct"] * 1e4, "{:.0f}"),
+        "Nd+Pr %": text(gdf["ndpr_pct"], "{:.1f}", blank=0.2),
+        "ThO2 ppm": text(gdf["th_ppm"], "{:.0f}", blank=0.3),
+        "Lat": [f"{v:.5f}" for v in lat], "Long": [f"{v:.5f}" for v in lon],
+    })
+    nocoord = rng.random(n) < 0.05
+    frame.loc[nocoord, ["Lat", "Long"]] = ""
+    bad = np.flatnonzero(rng.random(n) < bad_share)
+    kind = rng.integers(0, 4, len(bad))
+    frame.loc[bad[kind == 0], "Tonnage (Mt)"] = "-5"
+    frame.loc[bad[kind == 1], "Lat"] = "-95.0"
+    frame.loc[bad[kind == 2], "TREO ppm"] = "1200000"
+    frame.loc[bad[kind == 3], "TREO ppm"] = "high"
+    frame.to_csv(path, index=False)
+    return path

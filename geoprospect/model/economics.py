@@ -38,7 +38,7 @@ def annuity_factor(rate, years) -> np.ndarray:
     the continuous extension ``(1 - (1+r)^-n) / r``; ``n`` when ``r`` is 0)."""
     r = np.asarray(rate, dtype=float)
     n = np.maximum(np.asarray(years, dtype=float), 0.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # IRR bisection probes -99 %
         out = -np.expm1(-n * np.log1p(r)) / r  # stable near r = 0 (no 1 - (1+r)^-n cancellation)
     return np.where(np.abs(r) < 1e-12, n, out)
 
