@@ -64,17 +64,29 @@ def row_identity(gdf) -> dict:
 
 
 class _LazyIdentity(dict):
+    """Row label -> "id=..., name=..." on demand. The columns are taken out once as plain arrays:
+    ``gdf.at`` per problem would make pandas deep-copy ``gdf.attrs`` (which holds the problem
+    list) on every lookup, quadratic in the number of problems."""
+
     def __init__(self, gdf) -> None:
         super().__init__()
         self._gdf = gdf
+        self._pos: dict | None = None
+        self._cols: dict = {}
 
     def get(self, row, default=""):
         import pandas as pd
 
+        if self._pos is None:  # taken out on the first lookup, when the frame is final
+            gdf = self._gdf
+            self._pos = {label: i for i, label in enumerate(gdf.index)}
+            self._cols = {c: gdf[c].to_numpy(dtype=object) for c in ("id", "name") if c in gdf.columns}
+        i = self._pos.get(row)
+        if i is None:
+            return default
         parts = []
-        for col in ("id", "name"):
-            if col in self._gdf.columns:
-                v = self._gdf.at[row, col]
-                if pd.notna(v) and str(v).strip():
-                    parts.append(f"{col}={str(v)[:40]}")
+        for col, values in self._cols.items():
+            v = values[i]
+            if pd.notna(v) and str(v).strip():
+                parts.append(f"{col}={str(v)[:40]}")
         return ", ".join(parts) or default
