@@ -362,7 +362,7 @@ def rank_layer(path=None, *, layer=None, crs=None, encoding=None, strict: bool =
 
 def top_table(ranked, n: int = 15) -> pd.DataFrame:
     """A compact view of the top ``n`` rows for printing."""
-    cols = ["rank", "name", "country", "ndpr_oxide_tpa", "capex_musd", "npv_musd_p10",
+    cols = ["rank", "name", "country", "ndpr_oxide_tpa", "capex_musd", "npv_musd", "npv_musd_p10",
             "npv_musd_p50", "npv_musd_p90", "p_top10", "flags"]
     view = ranked[[c for c in cols if c in ranked.columns]].head(n)
     return pd.DataFrame(view).replace({np.nan: None})
