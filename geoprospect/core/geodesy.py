@@ -29,8 +29,13 @@ def haversine_km(lon1, lat1, lon2, lat2) -> np.ndarray:
         Distances in kilometres.
     """
     lon1, lat1, lon2, lat2 = (np.radians(np.asarray(a, dtype=float)) for a in (lon1, lat1, lon2, lat2))
-    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+    # the atan2 form of the great-circle angle (Vincenty's formula on the sphere): well
+    # conditioned for every separation, where the haversine's arcsin(sqrt(a)) is not near antipodes
+    dlon = lon2 - lon1
+    c1, s1, c2, s2 = np.cos(lat1), np.sin(lat1), np.cos(lat2), np.sin(lat2)
+    y = np.hypot(c2 * np.sin(dlon), c1 * s2 - s1 * c2 * np.cos(dlon))
+    x = s1 * s2 + c1 * c2 * np.cos(dlon)
+    return EARTH_RADIUS_KM * np.arctan2(y, x)
 
 
 def path_length_km(coords) -> float:

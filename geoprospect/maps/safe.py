@@ -81,8 +81,11 @@ def clean_numbers(values: pd.Series | None, length: int, digits: int = 2) -> pd.
     if values is None:
         return pd.Series([None] * length, dtype=object)
     num = pd.to_numeric(values, errors="coerce").astype(float)
-    num = num.where(np.isfinite(num)).round(digits)
-    return num.astype(object).where(num.notna(), None)
+    with np.errstate(over="ignore", invalid="ignore"):
+        rounded = num.round(digits)
+    rounded = rounded.where(np.isfinite(rounded), num)  # rounding 1e307 overflows: keep the value
+    rounded = rounded.where(np.isfinite(rounded))
+    return rounded.astype(object).where(rounded.notna(), None)
 
 
 def script_json(obj: object) -> str:
