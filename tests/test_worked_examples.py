@@ -72,3 +72,22 @@ def test_one_land_leg_cost_days_and_co2():
     assert float(leg["cost"]) == pytest.approx(km * costs.rate("road"))          # USD/t = km x USD/t-km
     assert float(leg["days"]) == pytest.approx(km / costs.speed_kmh("road") / 24)  # hours / 24
     assert float(leg["co2"]) == pytest.approx(km * costs.co2("road"))           # kg CO2/t
+
+
+def test_country_risk_discount_is_the_base_rate_plus_the_tabled_premium():
+    from geoprospect.io.bundled import layer_path
+    from geoprospect.model.valuation import DEFAULT_BASE_RATE_PCT
+    from geoprospect.pipeline import Valuation, score_rows
+
+    terms = pd.read_csv(layer_path("country_terms.csv"))
+    premium = terms[(terms["term"] == "country_risk_premium_pct") & terms["admin1"].isna()]
+    premium = premium.set_index("iso3")["value"].astype(float)
+    cols = {"id": ["a", "b"], "country": ["MWI", "AUS"], "resource_mt": [50.0, 50.0],
+            "treo_pct": [2.0, 2.0], "ndpr_pct": [20.0, 20.0], "deposit_type": ["carbonatite"] * 2}
+    points = [shapely.Point(34.9, -15.1), shapely.Point(122.5, -28.9)]
+    sites = gpd.GeoDataFrame(cols, geometry=points, crs="EPSG:4326")
+    rows = score_rows(sites, valuation=Valuation.load(draws=0)).columns
+    # discount = 8 % base real rate + Damodaran's premium: Malawi 12.02 (unrated), Australia 0 (Aaa)
+    assert rows["discount_rate_pct"].tolist() == pytest.approx(
+        [DEFAULT_BASE_RATE_PCT + premium["MWI"], DEFAULT_BASE_RATE_PCT + premium["AUS"]])
+    assert premium["MWI"] > 0 and premium["AUS"] == 0
