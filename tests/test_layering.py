@@ -27,27 +27,26 @@ def copy(tmp_path_factory):
     return tree
 
 
+def _lint_with(copy: Path, module: str, line: str) -> subprocess.CompletedProcess:
+    """lint-imports on the copy with ``line`` appended to ``module`` (restored afterwards)."""
+    target = copy / "geoprospect" / module
+    original = target.read_text()
+    target.write_text(original + f"\n{line}  # noqa: E402,F401\n")
+    try:
+        return _lint(copy)
+    finally:
+        target.write_text(original)
+
+
 def test_contract_holds_and_a_back_edge_breaks_it(copy):
     assert LINT, "lint-imports (import-linter, a test dependency) must be installed"
     ok = _lint(copy)
     assert ok.returncode == 0, ok.stdout + ok.stderr
     assert "2 kept, 0 broken" in ok.stdout
     # io (the lowest layer but core) must not import the pipeline: add that edge
-    target = copy / "geoprospect" / "io" / "read.py"
-    original = target.read_text()
-    target.write_text(original + "\nfrom geoprospect.pipeline import rank  # noqa: E402,F401\n")
-    try:
-        broken = _lint(copy)
-    finally:
-        target.write_text(original)
+    broken = _lint_with(copy, "io/read.py", "from geoprospect.pipeline import rank")
     assert broken.returncode != 0
     assert "geoprospect.io.read -> geoprospect.pipeline" in broken.stdout
     # and a library module that imports the CLI breaks the second contract too
-    target = copy / "geoprospect" / "routes" / "site.py"
-    original = target.read_text()
-    target.write_text(original + "\nimport geoprospect.cli  # noqa: E402,F401\n")
-    try:
-        broken = _lint(copy)
-    finally:
-        target.write_text(original)
+    broken = _lint_with(copy, "routes/site.py", "import geoprospect.cli")
     assert "The CLI is imported by nobody BROKEN" in broken.stdout
