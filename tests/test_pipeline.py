@@ -116,3 +116,27 @@ def test_rank_and_score_give_identical_per_row_columns(tmp_path):
             np.testing.assert_allclose(a.to_numpy(float), b.to_numpy(float), rtol=1e-12, err_msg=col)
         else:
             assert a.fillna("").tolist() == b.fillna("").tolist(), col
+
+
+def test_binding_offtakes_in_force_are_flagged_not_scored():
+    """Kangankunde's binding offtake with Iluka (offtakes.csv) is a flag beside the value."""
+    import json as _json
+
+    from geoprospect.io.bundled import layer_path
+
+    off = pd.read_csv(layer_path("offtakes.csv"))
+    live = set(off.loc[(off["status"] == "in_force") & (off["binding"] == "binding"), "deposit_id"].dropna())
+    ranked = rank_layer(valuation=_valuation(0), routes=0).set_index("id")
+    flagged = set(ranked.index[ranked["flags"].str.contains("offtake_committed")])
+    layer_ids = {f["properties"]["id"] for f in
+                 _json.loads(layer_path("deposits.geojson").read_text())["features"]}
+    assert flagged == live & layer_ids and "mwi-kangankunde" in flagged
+    # a flag never changes the value: the same deposit without its id keeps its NPV
+    from geoprospect.io.validate import load_layer
+
+    gdf, _ = load_layer(layer_path("deposits.geojson"))
+    one = gdf[gdf["id"] == "mwi-kangankunde"]
+    renamed = one.assign(id="somewhere-else")
+    a = rank(one, valuation=_valuation(0), routes=0)["npv_musd"].iloc[0]
+    b = rank(renamed, valuation=_valuation(0), routes=0)["npv_musd"].iloc[0]
+    assert a == pytest.approx(b)

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from geoprospect.features.columns import iso3_codes, text
+from geoprospect.io.reference import committed_offtake_ids
 
 FLAG_RULES = {
     "unlicensed": r"unlicen[cs]ed|illegal|without (?:a )?licen[cs]e|informal mining",
@@ -28,9 +29,11 @@ BLOCKING = ("unlicensed", "armed_groups", "state_reserved", "export_barred", "co
 def investability_flags(gdf, *, investor: str = "state", home: str = "IND") -> pd.Series:
     """Return semicolon-separated flags per row.
 
-    Flags: ``producing`` (stage production — information, not a blocker), ``unlicensed``,
-    ``armed_groups``, ``state_reserved``, ``export_barred`` (from the sourced ``legal_status``
-    text), ``conflict_area`` (layer column), ``no_location`` (empty geometry).
+    Flags: ``producing`` (stage production — information, not a blocker), ``offtake_committed``
+    (a binding offtake in force in the bundled ``offtakes.csv`` — information: the output is
+    partly or wholly sold), ``unlicensed``, ``armed_groups``, ``state_reserved``,
+    ``export_barred`` (from the sourced ``legal_status`` text), ``conflict_area`` (layer
+    column), ``no_location`` (empty geometry).
 
     Parameters
     ----------
@@ -46,6 +49,8 @@ def investability_flags(gdf, *, investor: str = "state", home: str = "IND") -> p
     country = iso3_codes(gdf).fillna("")
     stage = text(gdf, "stage")
     columns = {"producing": (stage == "production").to_numpy()}
+    ids = gdf["id"] if "id" in gdf else pd.Series([None] * len(gdf), index=gdf.index)
+    columns["offtake_committed"] = ids.isin(committed_offtake_ids()).to_numpy()
     # the rules run once per distinct legal text, not once per row (batch inputs repeat them)
     codes, uniques = pd.factorize(legal.to_numpy(dtype=object))
     uniques = pd.Series(uniques, dtype="object")

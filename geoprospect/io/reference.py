@@ -204,3 +204,12 @@ def admin1_events(iso3: np.ndarray, admin1: np.ndarray) -> np.ndarray:
     keys = pd.MultiIndex.from_arrays([pd.Series(iso3, dtype="object").fillna(""),
                                       pd.Series(admin1, dtype="object").fillna("").str.casefold()])
     return counts.reindex(keys).fillna(0).to_numpy(dtype=float)
+
+
+@cache
+def committed_offtake_ids() -> frozenset:
+    """Deposit ids with a binding offtake in force (``layers/offtakes.csv``): part or all of
+    their output is already sold, which a buyer must negotiate around."""
+    table = pd.read_csv(layer_path("offtakes.csv"), dtype=str, keep_default_na=False)
+    live = (table["status"] == "in_force") & (table["binding"] == "binding") & (table["deposit_id"] != "")
+    return frozenset(table.loc[live, "deposit_id"])
