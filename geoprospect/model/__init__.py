@@ -1,6 +1,6 @@
-"""Models: the estimator and its persistence, prediction, fitting, evaluation and model card,
-the compiled predictor and its cache, the transparent MCDA view and Monte Carlo bands.
+"""Models: composition imputation, production and cost models fitted on published studies,
+their shared out-of-sample evaluation, screening cash flows (economics), the per-row valuation,
+fitting/saving/loading (value_fit), the model card (value_card) and the transparent MCDA lens.
 
-Modules are imported directly (``from geoprospect.model.predict import score_features``) so
-that importing this package stays cheap.
+Modules are imported directly (``from geoprospect.model.valuation import value_rows``).
 """

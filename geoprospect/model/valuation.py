@@ -74,7 +74,8 @@ class ValueSettings:
 
 
 def value_rows(frame: pd.DataFrame, logistics_cost, params: dict, settings: ValueSettings,
-               *, keep_draws: bool = False) -> tuple[pd.DataFrame, np.ndarray | None]:
+               *, keep_draws: bool = False, terms: pd.DataFrame | None = None
+               ) -> tuple[pd.DataFrame, np.ndarray | None]:
     """Value every row; see the module docstring.
 
     Parameters
@@ -90,6 +91,10 @@ def value_rows(frame: pd.DataFrame, logistics_cost, params: dict, settings: Valu
     settings : ValueSettings
     keep_draws : bool
         Also return the NPV of every row and draw (rows x draws), for set-level figures.
+    terms : DataFrame, optional
+        Fiscal and risk terms per row (the columns of
+        :func:`geoprospect.io.terms.country_terms`, positional); by default looked up from the
+        rows' country and admin1.
 
     Returns
     -------
@@ -100,7 +105,7 @@ def value_rows(frame: pd.DataFrame, logistics_cost, params: dict, settings: Valu
     """
     n = len(frame)
     params = {**params, "_row": row_attributes(frame)}
-    inputs, imputed, completeness = _inputs(frame, logistics_cost, params)
+    inputs, imputed, completeness = _inputs(frame, logistics_cost, params, terms)
     central = _evaluate(inputs, params, settings, _central_draws(n))
     bands, draws = _bands(frame, inputs, params, settings, keep_draws)
     pillars = _pillars(inputs, params, settings)
@@ -141,7 +146,7 @@ def _text(frame, name) -> np.ndarray:
     return frame[name].to_numpy(dtype=object) if name in frame else np.full(len(frame), None, dtype=object)
 
 
-def _inputs(frame, logistics_cost, params):
+def _inputs(frame, logistics_cost, params, terms=None):
     """(p10, p50, p90) of every uncertain input, the imputed-field list and completeness."""
     q = impute(params["imputer"], frame)
     inputs = {f: tuple(q[f"{f}_{p}"].to_numpy(dtype=float) for p in ("p10", "p50", "p90"))
@@ -154,7 +159,8 @@ def _inputs(frame, logistics_cost, params):
     miss = ~np.isfinite(cost)
     inputs["cost_to_plant_usd_t"] = tuple(np.where(miss, lq[i], cost) for i in range(3))
     extra.append(np.where(miss, "logistics", ""))
-    terms = country_terms(_text(frame, "country"), _text(frame, "admin1"))
+    if terms is None:
+        terms = country_terms(_text(frame, "country"), _text(frame, "admin1"))
     for col in ("royalty_pct", "tax_pct", "premium_pct", "carry_pct"):
         v = terms[col].to_numpy(dtype=float)
         tq = params["terms_quantiles"][col]

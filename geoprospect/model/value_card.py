@@ -10,8 +10,7 @@ median ratio, band coverage); :func:`write_card` writes ``models/<name>.md``.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
@@ -20,8 +19,13 @@ import pandas as pd
 
 from geoprospect.io.bundled import layer_path
 from geoprospect.io.schema import ree_minerals
-from geoprospect.io.terms import describe_scenarios, payability, price_scenario, scenario_names
-from geoprospect.model import valuation as _valuation
+from geoprospect.io.terms import (
+    country_terms,
+    describe_scenarios,
+    payability,
+    price_scenario,
+    scenario_names,
+)
 from geoprospect.model.costs import fit_costs
 from geoprospect.model.production import fit_production
 from geoprospect.model.valuation import DEFAULT_BASE_RATE_PCT, PRODUCT, ValueSettings, value_rows
@@ -67,25 +71,15 @@ def deck_ndpr_price(year) -> tuple[float, str] | None:
     return float(values.median()), f"deck {'/'.join(sorted(within['period']))}"
 
 
-@contextmanager
-def _comparison_terms(pre_tax: bool) -> Iterator[None]:
+def _comparison_terms(frame: pd.DataFrame, pre_tax: bool) -> pd.DataFrame:
     """Country terms for the comparison: the country's royalty and free carry, its tax (0 for a
-    pre-tax NPV) and a risk premium of 0, because the study's own rate already prices its risk.
-    ``value_rows`` reads the terms itself, so they are swapped for the call (not thread-safe)."""
-    real = _valuation.country_terms
-
-    def terms(iso3, admin1=None):
-        out = real(iso3, admin1)
-        out["premium_pct"] = 0.0
-        if pre_tax:
-            out["tax_pct"] = 0.0
-        return out
-
-    _valuation.country_terms = terms
-    try:
-        yield
-    finally:
-        _valuation.country_terms = real
+    pre-tax NPV) and a risk premium of 0, because the study's own rate already prices its risk."""
+    terms = country_terms(frame["country"].to_numpy(dtype=object),
+                          frame["admin1"].to_numpy(dtype=object) if "admin1" in frame else None)
+    terms["premium_pct"] = 0.0
+    if pre_tax:
+        terms["tax_pct"] = 0.0
+    return terms
 
 
 def _first(*values):
@@ -184,8 +178,8 @@ def validate_against_studies(seed: int = 0, *, studies: pd.DataFrame | None = No
         prices = price_scenario(year if year in scenario_names() else "market-2024", ndpr_price=float(price))
         settings = ValueSettings(prices, float(s["npv_discount_pct"]), draws, seed)
         logistic = cost.get(did, np.nan) if did else np.nan
-        with _comparison_terms(str(s.get("npv_tax_basis")) == "pre_tax"):
-            value, _ = value_rows(frame, np.array([logistic]), loo, settings)
+        terms = _comparison_terms(frame, str(s.get("npv_tax_basis")) == "pre_tax")
+        value, _ = value_rows(frame, np.array([logistic]), loo, settings, terms=terms)
         v = value.iloc[0]
         published = float(s["npv_musd"])
         out.append({"project": s["project"], "study_id": s["study_id"],
