@@ -38,8 +38,11 @@ import shapely
 ROOT = Path(__file__).resolve().parents[1]
 LAYERS = ROOT / "layers"
 SRC = LAYERS / "src"
+HM_SHARES = ("monazite_pct_of_hm", "zircon_pct_of_hm", "ilmenite_pct_of_hm", "rutile_pct_of_hm",
+             "leucoxene_pct_of_hm", "garnet_pct_of_hm", "sillimanite_pct_of_hm")
+OUTPUTS = ("ore_throughput_mtpa", "monazite_tpa", "hmc_tpa", "zircon_tpa", "ilmenite_tpa", "rutile_tpa")
 NUMERIC = ("lon", "lat", "resource_mt", "treo_pct", "ndpr_pct", "dytb_pct", "th_ppm", "u_ppm",
-           "reserve_mt", "reserve_treo_pct", "hm_pct", "monazite_pct_of_hm", "resource_year",
+           "reserve_mt", "reserve_treo_pct", "hm_pct", *HM_SHARES, *OUTPUTS, "resource_year",
            "source_year", "year_discovery", "year_first_resource", "year_construction",
            "year_production", "year_stopped")
 FACT_COLUMNS = ["deposit_id", "field", "value", "source", "source_url", "source_year", "note"]
@@ -123,6 +126,42 @@ def compilation_facts(base: pd.DataFrame, facts: pd.DataFrame, global_table: Pat
     return pd.DataFrame(rows, columns=FACT_COLUMNS)
 
 
+def heavy_mineral_facts(base: pd.DataFrame, facts: pd.DataFrame, costs: Path) -> pd.DataFrame:
+    """Derived TREO grades of heavy-mineral sands: ``hm_pct x monazite_pct_of_hm x`` the TREO
+    content of monazite (``costs.csv`` parameter ``monazite_treo``), for deposits with both shares
+    and no TREO grade of their own. Each derived fact names its inputs and their sources."""
+    table = read_csv(costs)
+    row = table[table["parameter"] == "monazite_treo"].iloc[0]
+    monazite = float(row["value"])
+    current = base.set_index("id")
+    by_key = {(r.deposit_id, r.field): r for r in facts.itertuples()}
+
+    def get(did, field):
+        if (did, field) in by_key:
+            return by_key[(did, field)]
+        if did in current.index and field in current and pd.notna(current.at[did, field]):
+            return current.at[did, field]
+        return None
+
+    out = []
+    for did in sorted(set(current.index) | set(facts["deposit_id"])):
+        hm, share = get(did, "hm_pct"), get(did, "monazite_pct_of_hm")
+        if hm is None or share is None or get(did, "treo_pct") is not None:
+            continue
+        value = lambda v: float(v.value if hasattr(v, "value") else v)  # noqa: E731
+        cited = [v for v in (hm, share) if hasattr(v, "source")]
+        grade = value(hm) * value(share) / 100 * monazite / 100
+        out.append(dict(
+            deposit_id=did, field="treo_pct", value=f"{grade:.4f}",
+            source=" | ".join(dict.fromkeys([*(c.source for c in cited), row["source"]])),
+            source_url=" | ".join(dict.fromkeys([*(c.source_url for c in cited), row["source_url"]])),
+            source_year=str(max([int(float(y)) for y in (*(c.source_year for c in cited), row["year"])
+                                 if y is not None and pd.notna(pd.to_numeric(y, errors="coerce"))])),
+            note=f"derived: hm_pct {value(hm):g} % x monazite_pct_of_hm {value(share):g} % x monazite "
+                 f"TREO {monazite:g} % (costs.csv monazite_treo); not a published TREO grade"))
+    return pd.DataFrame(out, columns=FACT_COLUMNS)
+
+
 def apply_facts(base: pd.DataFrame, facts: pd.DataFrame) -> pd.DataFrame:
     """Base rows with facts applied (new ids appended), sources merged per row."""
     rows = {rec["id"]: rec for rec in base.to_dict("records")}
@@ -192,7 +231,8 @@ def main() -> None:
     facts = load_facts(sorted(glob.glob(str(SRC / "deposit_facts_*.csv")))).drop(columns="_file")
     base = read_csv(SRC / "deposits_base.csv")
     derived = compilation_facts(base, facts, LAYERS / "ree_deposits_global.csv")
-    facts = pd.concat([facts, derived], ignore_index=True).sort_values(
+    heavy = heavy_mineral_facts(base, facts, LAYERS / "costs.csv")
+    facts = pd.concat([facts, derived, heavy], ignore_index=True).sort_values(
         ["deposit_id", "field"], kind="stable").reset_index(drop=True)
     facts.to_csv(LAYERS / "deposit_facts.csv", index=False)
     deposits = apply_facts(base, facts)
