@@ -18,6 +18,13 @@ Inputs
     deposit-level coordinates for layer deposits that lack them (:func:`compilation_facts`).
 ``layers/src/facilities.csv``
     The facility table (lon/lat columns, capacities in t/yr with what they measure).
+``layers/src/facility_facts.csv``
+    Long format like the deposit facts (``facility_id, field, value, source, ...``): corrections
+    and new fields (``owner_country``, ``state_linked``, ``contracted_feed_share_pct``,
+    ``planned_product_capacity_tpa``, statuses, capacities). A field given once overrides the
+    table's value and its source is appended to the row; fields that list one contract per row
+    (``contracted_feed_tpa``, ``contracted_output_tpa``) are provenance only: contracts that bind a
+    plant's feed live in ``offtakes.csv``.
 
 A deposit row's ``source``/``source_url`` list the base row's sources followed by those of its
 facts; ``source_year`` is the latest of them. Coordinates that could not be sourced stay null.
@@ -180,6 +187,39 @@ def apply_facts(base: pd.DataFrame, facts: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(list(rows.values())).reindex(columns=columns)
 
 
+MULTI_FACILITY_FIELDS = ("contracted_feed_tpa", "contracted_output_tpa")
+
+
+def apply_facility_facts(facilities: pd.DataFrame, facts: pd.DataFrame) -> pd.DataFrame:
+    """Facility rows with their single-valued facts applied and sources appended."""
+    rows = {rec["id"]: rec for rec in facilities.to_dict("records")}
+    unknown = sorted(set(facts["facility_id"]) - set(rows))
+    if unknown:
+        raise SystemExit(f"facility_facts.csv: unknown facility id(s) {', '.join(unknown)}")
+    usable = facts[~facts["field"].isin(MULTI_FACILITY_FIELDS)]
+    dup = usable.duplicated(["facility_id", "field"], keep=False)
+    if dup.any():
+        first = usable[dup].iloc[0]
+        raise SystemExit(f"facility_facts.csv: {first['facility_id']}.{first['field']} given twice")
+    for fid, group in facts.groupby("facility_id", sort=False):
+        rec = rows[fid]
+        for fact in group.itertuples():
+            if fact.field in MULTI_FACILITY_FIELDS:
+                continue
+            if fact.field == "accepts_third_party":
+                rec["third_party_policy"] = fact.value
+            else:
+                rec[fact.field] = fact.value
+        rec["source"] = " | ".join(dict.fromkeys(s for s in [rec.get("source"), *group["source"]]
+                                                 if isinstance(s, str)))
+        rec["source_url"] = " | ".join(dict.fromkeys(u for u in [rec.get("source_url"), *group["source_url"]]
+                                                     if isinstance(u, str)))
+    columns = list(dict.fromkeys([*facilities.columns, *(f for f in facts["field"].unique()
+                                                         if f not in MULTI_FACILITY_FIELDS
+                                                         and f != "accepts_third_party")]))
+    return pd.DataFrame(list(rows.values())).reindex(columns=columns)
+
+
 def to_geojson(df: pd.DataFrame, target: Path, numeric=()) -> int:
     """Write a table with lon/lat columns as GeoJSON (EPSG:4326, 6 decimals, null geometry
     where a coordinate is missing)."""
@@ -238,9 +278,10 @@ def main() -> None:
     deposits = apply_facts(base, facts)
     n = to_geojson(deposits, LAYERS / "deposits.geojson", numeric=NUMERIC)
     print(f"deposits.geojson: {n} features ({len(facts)} facts)")
-    facilities = read_csv(SRC / "facilities.csv")
+    facilities = apply_facility_facts(read_csv(SRC / "facilities.csv"), read_csv(SRC / "facility_facts.csv"))
     n = to_geojson(facilities, LAYERS / "facilities.geojson",
-                   numeric=("feed_capacity_tpa", "product_capacity_tpa", "status_year", "source_year"))
+                   numeric=("feed_capacity_tpa", "product_capacity_tpa", "planned_product_capacity_tpa",
+                            "contracted_feed_share_pct", "status_year", "source_year"))
     print(f"facilities.geojson: {n} features")
     added = add_facility_ports(facilities)
     print(f"ports.geojson: added {', '.join(added) or 'nothing'}")
