@@ -208,6 +208,7 @@ def apply_facility_facts(facilities: pd.DataFrame, facts: pd.DataFrame) -> pd.Da
                 continue
             if fact.field == "accepts_third_party":
                 rec["third_party_policy"] = fact.value
+                rec["third_party_source"] = f"{fact.source} ({fact.source_url})"
             else:
                 rec[fact.field] = fact.value
         rec["source"] = " | ".join(dict.fromkeys(s for s in [rec.get("source"), *group["source"]]

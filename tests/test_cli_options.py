@@ -126,8 +126,9 @@ def test_avoid_chn_keeps_chinese_plants_out(tmp_path, command):
         before = _score(src, tmp_path / "before.csv", "--avoid", "MYS,VNM", *who)
         after = _score(src, tmp_path / "after.csv", "--avoid", "MYS,VNM,CHN", *who)
     assert before["plant_id"].str.startswith("chn-").all()  # the option has something to remove
-    assert after["plant_id"].notna().all()
-    assert not after["plant_id"].str.startswith("chn-").any()
+    # another plant with spare capacity takes what it can; none is Chinese (a row may have none)
+    assert after["plant_id"].notna().any()
+    assert not after["plant_id"].dropna().str.startswith("chn-").any()
 
 
 def test_rank_avoid_chn_on_the_bundled_layer(tmp_path):

@@ -273,3 +273,29 @@ def test_scenario_command_records_each_scenario_and_moves_prices(tmp_path):
     assert (low["npv_musd"] <= base["npv_musd"].reindex(low.index) + 1e-6).all()
     assert low.loc["aus-nolans", "npv_musd"] < base.loc["aus-nolans", "npv_musd"]
     assert (table["scenario_as_of"].str.len() == 10).all()
+
+
+# --- overland corridors -----------------------------------------------------------------------
+
+
+def test_myanmar_clays_move_overland_to_china_and_nowhere_when_china_is_avoided():
+    import geoprospect as gp
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        open_ = gp.rank_layer(scenario=Scenario(investor="generic-foreign"), routes=0, allocate_top=0,
+                              countries=["MMR"])
+        avoided = gp.rank_layer(scenario=Scenario(investor="generic-foreign", avoid=("CHN",)), routes=0,
+                                allocate_top=0, countries=["MMR"])
+        irel = gp.rank_layer(routes=0, allocate_top=0, countries=["MMR"])
+    located = open_[open_.geometry.notna() & ~open_.geometry.is_empty]
+    assert len(located) >= 4
+    assert located["plant_id"].str.startswith("chn-").all()  # by road, across the Kachin/Shan crossings
+    assert located["export_port"].str.startswith("overland via mmr-").all()
+    assert (located["sea_km"] == 0).all()
+    # with China avoided, nothing: no sea route either (Myanmar's rare earths leave only overland)
+    gone = avoided.loc[located.index]
+    assert gone["plant_id"].isna().all()
+    assert gone["route_summary"].str.contains("only overland and the scenario avoids CHN").all()
+    # IREL avoids Chinese counterparties: the reason names the investor
+    assert irel.loc[located.index, "route_summary"].str.contains(r"investor \(irel\) avoids").all()

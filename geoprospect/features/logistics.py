@@ -31,7 +31,8 @@ def logistics_features(gdf, *, network=None) -> pd.DataFrame:
     pandas.DataFrame
         ``port_km``, ``land_cost_usd_t``, ``cost_to_plant_usd_t`` (features) and report columns
         ``export_port``, ``plant_id``, ``land_km``, ``sea_km``, ``days_to_plant``, ``co2_kg_t``,
-        ``land_mode`` and ``blocked_by`` (in-force rules forbidding the raw product's export).
+        ``land_mode``, ``blocked_by`` (in-force rules forbidding the raw product's export) and
+        ``route_note`` (why a row has no route, when the reason is known).
     """
 
     lon, lat = lonlat(gdf.geometry)
@@ -45,7 +46,7 @@ def logistics_features(gdf, *, network=None) -> pd.DataFrame:
     )
     result.index = gdf.index
     cols = ["port_km", "land_cost_usd_t", "cost_to_plant_usd_t", "export_port", "plant_id",
-            "land_km", "sea_km", "days_to_plant", "co2_kg_t", "land_mode", "blocked_by"]
+            "land_km", "sea_km", "days_to_plant", "co2_kg_t", "land_mode", "blocked_by", "route_note"]
     for col in cols:
         if col not in result:
             result[col] = np.nan

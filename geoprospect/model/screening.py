@@ -27,6 +27,7 @@ belongs to the grade group: the reference project is always modelled.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from geoprospect.model.costs import cost_residual, predict_capex, predict_opex
 from geoprospect.model.economics import Project, npv
@@ -137,7 +138,9 @@ def evaluate(inputs: dict, params: dict, settings, z: dict, only=None) -> dict:
                         cost_residual(params["costs"], "opex", flat(z["opex"])), flat(own("a_opex")),
                         accuracy, model_z("opex")).reshape(shape) * settings.opex_factor
 
-    low, high = (np.asarray([params["payability"][p][i] for p in product])[:, None] for i in (0, 1))
+    by_product = pd.Series(product)
+    low, high = (by_product.map({k: v[i] for k, v in params["payability"].items()}).to_numpy(float)[:, None]
+                 for i in (0, 1))
     pay = low + (high - low) * z["pay"]
     price = np.exp(params["price_sigma"] * z["price"])
     p = settings.prices
@@ -146,7 +149,7 @@ def evaluate(inputs: dict, params: dict, settings, z: dict, only=None) -> dict:
         np.maximum(treo_tpa - ndpr_tpa - dytb_tpa, 0.0) * p.la_ce
     coproducts = thr * col(pick("coproduct_usd_t")[1])  # Mt x USD/t = USD million
     revenue = pay * price * oxide_value / 1e3 + coproducts  # t x USD/kg = kUSD; / 1e3 = USD M
-    conc_treo = np.asarray([params["product_treo_fraction"][p] for p in product])[:, None]
+    conc_treo = by_product.map(params["product_treo_fraction"]).to_numpy(float)[:, None]
     concentrate_t = treo_tpa / conc_treo
     opex = opex_t * thr + get["cost_to_plant_usd_t"] * concentrate_t / 1e6
     project = Project(capex=capex, revenue=revenue, opex=opex, life=life, royalty=get["royalty_pct"] / 100,

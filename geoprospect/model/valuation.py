@@ -29,7 +29,6 @@ import numpy as np
 import pandas as pd
 
 from geoprospect.io.anchors import deposit_anchors
-from geoprospect.io.studies import priced_outputs_usd
 from geoprospect.io.terms import (
     PRODUCTS,
     PriceScenario,
@@ -303,18 +302,16 @@ def row_attributes(frame, params: dict | None = None, *, anchors: bool = True) -
     study_thr = num("ore_throughput_mtpa")
     with np.errstate(invalid="ignore", divide="ignore"):
         coproduct = np.nan_to_num(num("coproduct_usd_m_yr") / study_thr)  # USD M / Mt = USD/t
-    basis = np.array([f"{t} {int(y)} ({s})" if s else "" for t, y, s in
-                      zip(a["study_type"], np.nan_to_num(num("study_year")), a["study_id"], strict=True)],
-                     dtype=object)
+    year = pd.Series(np.nan_to_num(num("study_year")).astype(int).astype(str))
+    basis = np.where(a["study_id"] != "", a["study_type"] + " " + year + " (" + a["study_id"] + ")",
+                     "").astype(object)
     own_thr = _column(frame, "ore_throughput_mtpa") if anchors else np.full(n, np.nan)
     use_row = ~np.isfinite(study_thr) & np.isfinite(own_thr) & (own_thr > 0)
     thr = np.where(use_row, own_thr, study_thr)
     treo_out = num("product_treo_tpa")
     monazite = _column(frame, "monazite_tpa") * monazite_treo_fraction()
     treo_out = np.where(use_row, monazite, treo_out)
-    outputs = [";".join(f"{m}:{v}" for m, v in zip(ROW_COPRODUCTS, vals, strict=True) if np.isfinite(v))
-               for vals in zip(*(_column(frame, f"{m}_tpa") for m in ROW_COPRODUCTS), strict=True)]
-    row_value = priced_outputs_usd(outputs, prices)
+    row_value = sum(np.nan_to_num(_column(frame, f"{m}_tpa")) * prices.get(m, 0.0) for m in ROW_COPRODUCTS)
     with np.errstate(invalid="ignore", divide="ignore"):
         coproduct = np.where(use_row & (coproduct == 0), row_value / (thr * 1e6), coproduct)
     basis = np.where(use_row & (basis == ""), "published throughput" +

@@ -132,6 +132,14 @@ class RouteNetwork:
 
         cor = pd.DataFrame(columns=["id", "country", "admin1", "port_locode", "mode"]) if corridors is None \
             else pd.DataFrame(corridors).copy()
+        kind = cor["kind"].fillna("").astype(str) if "kind" in cor else pd.Series("", index=cor.index)
+        cross = cor[kind == "border_crossing"].copy()
+        only = cross.get("exclusive", pd.Series("", index=cross.index)).fillna("").eq("yes")
+        self.exclusive_overland = frozenset(cross.loc[only, "country"].astype(str).str.upper())
+        """Countries whose rare earths leave only overland (their sea ports are no export route)."""
+        cross["to_country"] = cross.get("to_country", pd.Series("", index=cross.index)).fillna("").str.upper()
+        self.crossings = cross[~cross["to_country"].isin(self.avoid)].reset_index(drop=True)
+        """Border crossings of overland corridors to a country this scenario does not avoid."""
         cor = cor[cor["port_locode"].astype(str).isin(self.port_index)].copy()
         mode = cor["mode"].astype(str).str.lower()
         cor["mode"] = mode.where(mode.isin(LAND_MODES), "road")
@@ -210,6 +218,8 @@ class RouteNetwork:
         return list(self._export_cache[key])
 
     def _export_options(self, iso3: str, admin1) -> list[tuple[int, str, str]]:
+        if iso3 in self.exclusive_overland:
+            return []  # overland only: see routes.overland
         usable = self.ports["usable"].to_numpy()
         domestic = usable & (self.ports["country"] == iso3).to_numpy()
         opts = [(int(i), "road", "") for i in np.nonzero(domestic)[0]]

@@ -29,6 +29,7 @@ from geoprospect.io.schema import ree_minerals
 from geoprospect.routes.feedstock import RANK, accepts, deposit_feed, facility_output
 from geoprospect.routes.legs import Leg, land_leg, transfer, via_ports
 from geoprospect.routes.network import RouteNetwork
+from geoprospect.routes.site import open_to
 
 log = logging.getLogger(__name__)
 TABLE_COLUMNS = ["deposit_id", "deposit_name", "alternative", "export_port", "plants", "magnet_maker",
@@ -115,17 +116,20 @@ class _Planner:
             leg = land_leg(net, mode, dep["id"], xy, code, net.port_xy(code), port=code,
                            note=f"corridor {corridor}" if corridor else "")
             add("D", ("P", code), [leg], 1.0)
-        ports = [n for n in G.successors("D")]
+        ports = list(G.successors("D")) if "D" in G else []
+        crossings = net.crossings[net.crossings["country"].astype(str).str.upper() == str(dep["iso3"] or "")]
+        overland = dict(zip(crossings["to_country"], crossings["id"], strict=True))
         for j, f in enumerate(self.fac):
-            if accepts(f, feed.product, feed, owner=dep["owner"]) is not None:
+            if not open_to(f, feed, dep["owner"], net, need_port=False):
                 continue
             blocks = list(net.policy.facility_block(f))
             abroad = f["country"] != dep["iso3"]
             if abroad:
                 blocks += export_block
-            if not abroad:
-                add("D", ("F", j), [land_leg(net, "road", dep["id"], xy, f["id"], (f["lon"], f["lat"]))],
-                    1.0, blocks)
+            if not abroad or f["country"] in overland:  # by road at home, or across a land border
+                note = f"overland via {overland[f['country']]}" if abroad else ""
+                add("D", ("F", j), [land_leg(net, "road", dep["id"], xy, f["id"], (f["lon"], f["lat"]),
+                                             note=note)], 1.0, blocks)
             if f.get("port") is None:
                 continue
             for node in ports:

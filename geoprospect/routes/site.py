@@ -18,20 +18,21 @@ import pandas as pd
 from geoprospect.routes.costs import LAND_MODES
 from geoprospect.routes.feedstock import TH_PPM_LIMIT, U_PPM_LIMIT, Feed, accepts, deposit_feed, same_owner
 from geoprospect.routes.network import RouteNetwork
+from geoprospect.routes.overland import no_route_reason, overland_best, overland_gap
 
 K_PORTS = 8
 COLUMNS = ["export_port", "port_km", "land_km", "land_cost_usd_t", "plant_id", "sea_km",
-           "cost_to_plant_usd_t", "days_to_plant", "co2_kg_t", "land_mode", "blocked_by"]
-TEXT_COLUMNS = ("export_port", "plant_id", "land_mode", "blocked_by")
+           "cost_to_plant_usd_t", "days_to_plant", "co2_kg_t", "land_mode", "blocked_by", "route_note"]
+TEXT_COLUMNS = ("export_port", "plant_id", "land_mode", "blocked_by", "route_note")
 
 
-def open_to(rec: dict, feed: Feed, owner, net: RouteNetwork) -> bool:
+def open_to(rec: dict, feed: Feed, owner, net: RouteNetwork, *, need_port: bool = True) -> bool:
     """Whether a plant can take this feed now: chemistry, licence and third-party policy
     (:func:`~geoprospect.routes.feedstock.accepts`; the investor's own and partner plants take its
     feed whatever their policy), a receiving port, and spare capacity after contracted feed (a
     plant with no published capacity is not excluded; its owner's own feed always fits)."""
     plants = net.investor.feed_plants if net.investor is not None else frozenset()
-    if accepts(rec, feed.product, feed, owner, plants) is not None or rec.get("port") is None:
+    if accepts(rec, feed.product, feed, owner, plants) is not None or (need_port and rec.get("port") is None):
         return False
     spare = float(rec.get("spare_tpa", np.nan))
     return not (spare <= 0) or same_owner(owner, rec.get("operator")) or rec.get("id") in plants
@@ -140,13 +141,14 @@ def site_logistics(lon, lat, iso3, *, minerals=None, th_ppm=None, u_ppm=None,
     # feed class of each row: unique (minerals, hot, owner) combinations, few in practice
     combo = (min_codes.astype(np.int64) * 2 + hot) * (len(own_values) + 1) + own_codes
     combo_values, feed_id = np.unique(combo, return_inverse=True)
-    feeds, tables = [], []
+    feeds, tables, owners = [], [], []
     for c in combo_values:
         o = int(c % (len(own_values) + 1))
         m, h = divmod(int(c // (len(own_values) + 1)), 2)
         feed = deposit_feed(min_values[m] if m < len(min_values) else None, TH_PPM_LIMIT if h else None)
         feeds.append(feed)
-        tables.append(plant_costs(net, feed, own_values[o] if o < len(own_values) else None))
+        owners.append(own_values[o] if o < len(own_values) else None)
+        tables.append(plant_costs(net, feed, owners[-1]))
     onward_all = np.stack([t["cost"] for t in tables])  # (feeds, ports)
 
     res = {c: np.full(n, np.nan) for c in ("port_km", "land_km", "land_cost_usd_t", "sea_km",
@@ -155,6 +157,8 @@ def site_logistics(lon, lat, iso3, *, minerals=None, th_ppm=None, u_ppm=None,
     plant_i = np.full(n, -1)
     mode_i = np.full(n, -1)
     ok_xy = np.isfinite(lon) & np.isfinite(lat)
+    overland = np.full(n, None, dtype=object)  # crossing id of rows routed overland
+    note = np.full(n, None, dtype=object)
     order = np.argsort(iso_codes, kind="stable")
     bounds = np.searchsorted(iso_codes[order], np.arange(len(iso_values) + 2))
     modes = list(LAND_MODES)
@@ -164,7 +168,12 @@ def site_logistics(lon, lat, iso3, *, minerals=None, th_ppm=None, u_ppm=None,
         if not len(rows):
             continue
         country = iso_values[code_i] if code_i < len(iso_values) else None
+        if country in net.exclusive_overland or (net.crossings["country"] == country).any():
+            _overland(net, country, rows, lon, lat, feed_id, feeds, owners, res, plant_i, mode_i, overland,
+                      note)
         opts = net.export_options(country)
+        if not opts:
+            continue
         opt_port = np.array([o[0] for o in opts])
         opt_mode = np.array([modes.index(o[1]) for o in opts])
         if len(opts) <= K_PORTS:  # few candidates: evaluate them all, no tree needed
@@ -193,7 +202,9 @@ def site_logistics(lon, lat, iso3, *, minerals=None, th_ppm=None, u_ppm=None,
         total[~np.isfinite(total)] = np.inf
         best = np.argmin(total, axis=1)
         sel = np.arange(len(rows))
-        good = np.isfinite(total[sel, best])
+        # a sea route replaces an overland one only where it is cheaper
+        good = np.isfinite(total[sel, best]) & ~(total[sel, best] >= np.nan_to_num(
+            res["cost_to_plant_usd_t"][rows], nan=np.inf))
         rr, sel, best = rows[good], sel[good], best[good]
         o_best = cand[sel, best]
         p_best = opt_port[o_best]
@@ -210,6 +221,7 @@ def site_logistics(lon, lat, iso3, *, minerals=None, th_ppm=None, u_ppm=None,
         res["days_to_plant"][rr] = res["land_km"][rr] / speed / 24 + np.stack([t["days"] for t in tables])[
             f_best, p_best]
         res["co2_kg_t"][rr] = land_co2[sel, best] + np.stack([t["co2"] for t in tables])[f_best, p_best]
+        overland[rr] = None
 
     out = pd.DataFrame(res)
     codes_arr = np.append(net.ports["locode"].to_numpy(dtype=object), None)
@@ -218,6 +230,9 @@ def site_logistics(lon, lat, iso3, *, minerals=None, th_ppm=None, u_ppm=None,
     out.insert(0, "export_port", text(codes_arr[port_i]))
     out.insert(4, "plant_id", text(plant_ids[plant_i]))
     out["land_mode"] = text(np.append(np.array(modes, dtype=object), None)[mode_i])
+    routed_overland = pd.notna(overland)
+    out.loc[routed_overland, "export_port"] = [f"overland via {c}" for c in overland[routed_overland]]
+    out["route_note"] = text(note)
     pair = iso_codes.astype(np.int64) * len(feeds) + feed_id
     pair_values, pair_id = np.unique(pair, return_inverse=True)
     rules = np.array([";".join(net.policy.export_block(iso_values[p // len(feeds)] if p // len(feeds) < len(
@@ -227,6 +242,37 @@ def site_logistics(lon, lat, iso3, *, minerals=None, th_ppm=None, u_ppm=None,
         blocked = _without_exempt(blocked, np.asarray(ids, dtype=object).ravel(), net.policy.exempt)
     out["blocked_by"] = text(blocked)
     return out[COLUMNS]
+
+
+def _overland(net, country, rows, lon, lat, feed_id, feeds, owners, res, plant_i, mode_i, overland, note):
+    """Route ``rows`` of ``country`` by road across its border crossings where cheaper (all of
+    them when the country ships only overland); see :mod:`geoprospect.routes.overland`."""
+    reason = no_route_reason(net, country)
+    if reason:
+        note[rows] = reason
+        return
+    for f in np.unique(feed_id[rows]):
+        sub = rows[feed_id[rows] == f]
+        key = ("open", feeds[f].key, feeds[f].product, owners[f])
+        if key not in net._plant_cache:
+            net._plant_cache[key] = np.array([open_to(rec, feeds[f], owners[f], net)
+                                              for rec in net.facilities.to_dict("records")], dtype=bool)
+        best = overland_best(net, country, None, lon[sub], lat[sub], net._plant_cache[key])
+        take = np.isfinite(best["cost"]) & ~(best["cost"] >= np.nan_to_num(res["cost_to_plant_usd_t"][sub],
+                                                                          nan=np.inf))
+        rr = sub[take]
+        res["cost_to_plant_usd_t"][rr] = best["cost"][take]
+        res["land_km"][rr] = best["km"][take]
+        res["land_cost_usd_t"][rr] = best["cost"][take]
+        res["sea_km"][rr] = 0.0
+        res["port_km"][rr] = np.nan
+        res["days_to_plant"][rr] = best["days"][take]
+        res["co2_kg_t"][rr] = best["co2"][take]
+        plant_i[rr] = best["plant"][take]
+        mode_i[rr] = list(LAND_MODES).index("road")
+        overland[rr] = best["crossing"][take]
+        if country in net.exclusive_overland:
+            note[sub[~take]] = overland_gap(net, country)
 
 
 def _without_exempt(blocked: np.ndarray, site_ids: np.ndarray, exempt: dict) -> np.ndarray:
@@ -280,10 +326,11 @@ def route_summaries(rows: pd.DataFrame) -> list[str | None]:
             "days_to_plant", "blocked_by"]
     view = rows.reindex(columns=cols)
     out: list[str | None] = []
-    for name, mode, land, port, sea, plant, cost, days, blocked in zip(
-            names.tolist(), *(view[c].tolist() for c in cols), strict=True):
+    notes = rows["route_note"].tolist() if "route_note" in rows else [None] * len(rows)
+    for name, mode, land, port, sea, plant, cost, days, blocked, reason in zip(
+            names.tolist(), *(view[c].tolist() for c in cols), notes, strict=True):
         if not isinstance(plant, str) or not np.isfinite(cost):
-            out.append(None)
+            out.append(f"no route: {reason}" if isinstance(reason, str) and reason else None)
             continue
         hops = [str(name) if isinstance(name, str) and name else "site",
                 f"{mode} {land:,.0f} km", str(port)]
