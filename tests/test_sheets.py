@@ -110,7 +110,7 @@ def test_sheet_bad_scenario_table_is_one_line_exit_2(tmp_path):
 
 def test_waterfall_adds_up_and_the_page_is_offline(ranked):
     rows, valuation = ranked
-    for deposit_id in rows["id"].head(4):
+    for deposit_id in rows["id"].head(2):
         html = build_sheet(rows, deposit_id, valuation=valuation)
         n = sheet_numbers(html)
         pillars = n["value_grade_musd"] + n["value_logistics_musd"] + n["value_risk_musd"]

@@ -132,6 +132,7 @@ def build_sheet(ranked, deposit_id, *, valuation, network=None, scenarios: pd.Da
     _check(ranked, valuation)
     frame = _row(ranked, deposit_id)
     row = frame.iloc[0]
+    shown = scenario_rows(scenarios, str(row["id"]))  # a bad table fails before any work
     net = network if network is not None else Scenario().network()
     published, valued = key_facts(row)
     table = tornado(frame, valuation.params, valuation.settings)
@@ -149,7 +150,7 @@ def build_sheet(ranked, deposit_id, *, valuation, network=None, scenarios: pd.Da
         row=row, total=len(ranked), published=published, valued=valued, deal=deal_terms(row),
         assumptions=assumptions(row, valuation.settings,
                                 model_sha256=ranked.attrs.get("model_sha256") or valuation.sha256),
-        scenarios=scenario_rows(scenarios, str(row["id"])), tornado=table, route=route, charts=svgs,
+        scenarios=shown, tornado=table, route=route, charts=svgs,
         map_html=map_html(map_parts(frame, route.legs, net)), version=__version__)
     return render_sheet(content)
 
