@@ -72,6 +72,18 @@ def sheet(deposits, layer_file, layer, crs, encoding, out_dir, model_path, price
 def resolve_deposits(gdf, wanted) -> list[str]:
     """Ids of the deposits named in ``wanted``: an id, a name, or a part of one name, any case.
 
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        The layer (``id``, ``name``).
+    wanted : sequence of str
+        What the user typed.
+
+    Returns
+    -------
+    list of str
+        One id per word, in order.
+
     Raises
     ------
     LayerError
@@ -108,8 +120,25 @@ def _did_you_mean(key: str, ids: list[str], names: list[str]) -> str:
 
 
 def read_scenarios(path):
-    """A scenario results table from a .csv, .json (records, or ``{"records": [...]}`` as
-    geoprospect writes) or .xlsx (its first sheet) file."""
+    """A scenario results table from a file.
+
+    Parameters
+    ----------
+    path : str or Path
+        ``.csv``; ``.json`` (a list of records, or ``{"records": [...]}`` as geoprospect writes);
+        ``.xlsx`` (its first sheet).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Checked for its columns when a sheet uses it
+        (:func:`geoprospect.sheets.facts.scenario_rows`).
+
+    Raises
+    ------
+    LayerError
+        Another extension or an unreadable file (``option="scenarios"``).
+    """
     import json
 
     import pandas as pd
@@ -136,10 +165,27 @@ def read_scenarios(path):
 
 
 def write_ranked_sheets(ranked, out_dir, *, top: int, valuation, network, relative_to, overwrite: bool):
-    """``rank --sheets``: the sheets of the ``top`` rows, and ``ranked`` with ``sheet_href``.
+    """``rank --sheets``: write the sheets of the ``top`` rows.
 
-    ``sheet_href`` is the sheet's path relative to the folder of ``relative_to`` (the map, else
-    the table written; the working folder when neither), empty for rows without a sheet.
+    Parameters
+    ----------
+    ranked : GeoDataFrame
+        The ranked rows (not modified).
+    out_dir : str or Path
+        The sheets' folder.
+    top : int
+        How many best rows get a sheet.
+    valuation, network
+        What ranked the rows.
+    relative_to : str or Path or None
+        The map (else the table) being written: ``sheet_href`` is relative to its folder (to
+        the working folder when None).
+    overwrite : bool
+
+    Returns
+    -------
+    GeoDataFrame
+        A copy of ``ranked`` with ``sheet_href`` (None for rows without a sheet).
     """
     from geoprospect.sheets import sheet_hrefs, write_sheets
 

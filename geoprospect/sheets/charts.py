@@ -115,6 +115,17 @@ def band_svg(p10: float, p50: float, p90: float, npv: float, p_positive: float, 
              width_in: float = 3.6, height_in: float = 0.85) -> str:
     """The NPV band: P10–P90 bar, P50 and the median-input NPV as markers, zero line.
 
+    Parameters
+    ----------
+    p10, p50, p90 : float
+        The band (USD million; NaN when the row was valued without draws).
+    npv : float
+        The median-input NPV (the diamond).
+    p_positive : float
+        P(NPV > 0), a fraction.
+    width_in, height_in : float
+        Figure size in inches.
+
     Returns
     -------
     str
@@ -157,6 +168,8 @@ def tornado_svg(table, base: float, *, width_in: float = 3.6, height_in: float =
         is drawn orange, the high case blue.
     base : float
         The row's median-input NPV.
+    width_in, height_in : float
+        Figure size in inches.
 
     Returns
     -------

@@ -104,13 +104,47 @@ class DealTerms:
     offtakes: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
+def text_value(value: object) -> str | None:
+    """A cell as stripped text.
+
+    Parameters
+    ----------
+    value : object
+
+    Returns
+    -------
+    str or None
+        None for a missing value (None, NA, NaN) or blank text.
+    """
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
 def _blank(value) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)) \
-        or (isinstance(value, str) and not value.strip())
+    return text_value(value) is None
 
 
-def split_source(text, url=None, year=None) -> Source | None:
-    """A :class:`Source` from a ``a | b | c`` source list, its URL list and year (None if empty)."""
+def split_source(text: object, url: object = None, year: object = None) -> Source | None:
+    """The first source of a ``a | b | c`` source list, with how many more, its URL and year.
+
+    Parameters
+    ----------
+    text, url, year : object
+        A ``source`` cell (sources separated by `` | ``), its ``source_url`` cell (``|``) and
+        ``source_year``.
+
+    Returns
+    -------
+    Source or None
+        None when ``text`` is empty.
+
+    Examples
+    --------
+    >>> split_source("A | B", "https://a | https://b", 2024.0)
+    Source(text='A', more=1, url='https://a', year='2024')
+    """
     if _blank(text):
         return None
     parts = [p.strip() for p in str(text).split(" | ") if p.strip()]

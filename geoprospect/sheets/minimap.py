@@ -110,8 +110,20 @@ def map_parts(row, legs, network) -> dict | None:
 
 
 def map_html(parts: dict | None) -> tuple[str, str, str]:
-    """The map's (head, body, script) HTML: Leaflet and the runtime inline, the map element, and
-    the script that draws it. Without ``parts``: an empty head and a note."""
+    """The map's HTML in three parts, for the page's head, body and end.
+
+    Parameters
+    ----------
+    parts : dict or None
+        From :func:`map_parts`.
+
+    Returns
+    -------
+    (str, str, str)
+        Leaflet's and the runtime's CSS and scripts inline; the map element; the script that
+        draws it (JSON through :func:`geoprospect.maps.safe.script_json`). Without ``parts``: an
+        empty head, a "no location" note and no script.
+    """
     if parts is None:
         return "", '<div class="nomap">No location: no map.</div>', ""
     head = (f"<style>{assets.leaflet_css()}</style><style>{assets.own_styles()}</style>"

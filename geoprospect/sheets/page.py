@@ -48,8 +48,18 @@ class SheetContent:
     sources: list[Source] = field(default_factory=list)
 
 
-def e(value) -> str:
-    """Escaped text (empty for missing values)."""
+def e(value: object) -> str:
+    """Escaped text for HTML text and attributes (:func:`geoprospect.maps.safe.escape_text`).
+
+    Parameters
+    ----------
+    value : object
+        Anything; missing values give an empty string.
+
+    Returns
+    -------
+    str
+    """
     return escape_text(value)
 
 
@@ -60,9 +70,36 @@ def _finite(v) -> bool:
         return False
 
 
-def num(value, digits: int = 0, name: str | None = None, unit: str = "", signed: bool = False) -> str:
-    """A formatted number (``digits=-1``: a year, no grouping); with ``name``, wrapped in a span
-    carrying the exact value."""
+def num(value: object, digits: int = 0, name: str | None = None, unit: str = "",
+        signed: bool = False) -> str:
+    """A number as the sheet shows it, optionally tagged with its exact value.
+
+    Parameters
+    ----------
+    value : object
+        A number; anything that is not a finite number shows as "—".
+    digits : int
+        Decimals (grouped thousands); ``-1`` for a year (no grouping).
+    name : str, optional
+        The column it shows: the result is ``<span class="n" data-field=name
+        data-value=repr(value)>text</span>`` so that programs read the exact figure.
+    unit : str
+        Appended after a space.
+    signed : bool
+        Always show the sign.
+
+    Returns
+    -------
+    str
+        Escaped HTML.
+
+    Examples
+    --------
+    >>> num(-1234.5, 0)
+    '−1,234'
+    >>> num(2024.0, -1, "resource_year")
+    '<span class="n" data-field="resource_year" data-value="2024.0">2024</span>'
+    """
     if _finite(value):
         v = float(value)
         spec = ".0f" if digits < 0 else f"{'+' if signed else ''},.{digits}f"
@@ -75,8 +112,23 @@ def num(value, digits: int = 0, name: str | None = None, unit: str = "", signed:
     return f'<span class="n" data-field="{e(name)}" data-value="{e(exact)}">{e(text)}</span>'
 
 
-def clamp(text, lines: int = 2, cls: str = "") -> str:
-    """Text cut to ``lines`` lines on the page, the full text in the tooltip."""
+def clamp(text: object, lines: int = 2, cls: str = "") -> str:
+    """Text cut to ``lines`` lines on the page (CSS line clamp), the full text in its tooltip.
+
+    Parameters
+    ----------
+    text : object
+        Plain text (escaped here); longer than :data:`MAX_TEXT` characters is cut with "…".
+    lines : int
+        1, 2 or 3.
+    cls : str
+        Extra CSS class.
+
+    Returns
+    -------
+    str
+        A ``<div>`` of escaped HTML.
+    """
     full = "" if text is None else str(text)
     shown = full if len(full) <= MAX_TEXT else full[:MAX_TEXT] + "…"
     return f'<div class="clamp l{lines} {cls}" title="{e(full)}">{e(shown)}</div>'
@@ -275,7 +327,18 @@ def _sources(c: SheetContent) -> str:
 
 
 def render_sheet(c: SheetContent) -> str:
-    """The sheet's HTML page (a complete document)."""
+    """The sheet's HTML page.
+
+    Parameters
+    ----------
+    c : SheetContent
+        What the sheet shows (plain values).
+
+    Returns
+    -------
+    str
+        A complete, self-contained HTML document (sources are numbered as cited).
+    """
     from geoprospect.sheets.style import SHEET_CSS
 
     head, _, script = c.map_html

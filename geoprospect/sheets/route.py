@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from geoprospect.routes.plan import build_routes
+from geoprospect.sheets.facts import text_value
 
 ALTERNATIVES = 6
 """Chains searched per deposit for one through the sheet's plant."""
@@ -47,17 +48,21 @@ class SheetRoute:
     plant_name: str | None = None
 
 
-def _text(value) -> str | None:
-    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
-        return None
-    s = str(value).strip()
-    return s or None
-
-
 def sheet_plant(row: pd.Series) -> tuple[str | None, bool]:
-    """(plant id, whether it is the allocation's) of one ranked row."""
-    assigned = _text(row.get("assigned_plant_id"))
-    return (assigned, True) if assigned else (_text(row.get("plant_id")), False)
+    """The plant a sheet is about.
+
+    Parameters
+    ----------
+    row : pandas.Series
+        One ranked row.
+
+    Returns
+    -------
+    (str or None, bool)
+        ``assigned_plant_id`` and True when the row has one, else ``plant_id`` and False.
+    """
+    assigned = text_value(row.get("assigned_plant_id"))
+    return (assigned, True) if assigned else (text_value(row.get("plant_id")), False)
 
 
 def sheet_route(row, network, *, k: int = ALTERNATIVES) -> SheetRoute:
@@ -79,7 +84,7 @@ def sheet_route(row, network, *, k: int = ALTERNATIVES) -> SheetRoute:
     plant, assigned = sheet_plant(row.iloc[0])
     fac = network.facilities
     names = fac.loc[fac["id"].astype(str) == plant, "name"] if plant else fac["name"].iloc[0:0]
-    name = _text(names.iloc[0]) if len(names) else None
+    name = text_value(names.iloc[0]) if len(names) else None
     plan = build_routes(row, network, k=k)
     table = plan.table
     if table.empty or table["plants"].isna().all():

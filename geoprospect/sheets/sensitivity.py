@@ -49,8 +49,21 @@ TOLERANCE = 1e-6
 def shocked(settings: ValueSettings, shock: Shock, value: float) -> ValueSettings:
     """``settings`` with one shock applied, at the median inputs (no Monte Carlo draws).
 
-    The NdPr price shock multiplies the scenario's NdPr price (other oxides unchanged; the
-    scenario keeps its name, it is the same deck with one price moved).
+    Parameters
+    ----------
+    settings : ValueSettings
+        What the rows were valued with.
+    shock : Shock
+        One of :data:`SHOCKS`.
+    value : float
+        Its low or high value: a factor, percentage points, or the NdPr price multiplier.
+
+    Returns
+    -------
+    ValueSettings
+        With ``draws=0``. The NdPr price shock multiplies the deck's NdPr price (other oxides
+        unchanged; the same deck with one price moved, which also holds for a user's
+        ``--ndpr-price`` deck that :func:`~geoprospect.io.terms.price_scenario` cannot name).
     """
     base = replace(settings, draws=0)
     if shock.setting == "ndpr_price":

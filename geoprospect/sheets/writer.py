@@ -205,6 +205,19 @@ def write_sheets(ranked, out_dir, *, valuation, ids=None, top: int | None = None
 
 
 def sheet_hrefs(sheets: list[WrittenSheet], relative_to) -> dict[str, str]:
-    """Deposit id -> URL of its sheet relative to the folder ``relative_to`` (for map popups)."""
+    """Where each sheet is, seen from a folder (the ``sheet_href`` column of map popups).
+
+    Parameters
+    ----------
+    sheets : list of WrittenSheet
+        From :func:`write_sheets`.
+    relative_to : str or Path
+        The folder the links are followed from (the map's).
+
+    Returns
+    -------
+    dict
+        Deposit id -> relative URL (``/``-separated, percent-encoded).
+    """
     base = Path(relative_to)
     return {s.id: quote(Path(os.path.relpath(s.path, base)).as_posix()) for s in sheets}
