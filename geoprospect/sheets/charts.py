@@ -179,7 +179,7 @@ def tornado_svg(table, base: float, *, width_in: float = 3.6, height_in: float =
     import matplotlib
 
     with matplotlib.rc_context(RC):
-        fig = _figure(width_in, height_in, (0.95, 0.3, 0.05, 0.2))
+        fig = _figure(width_in, height_in, (0.95, 0.34, 0.05, 0.2))
         ax = fig.add_subplot()
         n = len(table)
         y = np.arange(n)[::-1]
