@@ -37,6 +37,8 @@ _API = {
     "make_map": "geoprospect.maps",
     "save_map": "geoprospect.maps",
     "write_surface": "geoprospect.surfaces.write",
+    "build_sheet": "geoprospect.sheets",
+    "write_sheets": "geoprospect.sheets",
 }
 
 __all__ = ["__version__", *_API]

@@ -27,6 +27,7 @@ COMMANDS = {
     "map": ("geoprospect.cli.map", "map_command", "Publish an interactive HTML map."),
     "surface": ("geoprospect.cli.surface", "surface", "Write a logistics/score surface GeoTIFF."),
     "scenario": ("geoprospect.cli.whatif", "scenario", "Value the deposits under named what-if scenarios."),
+    "sheet": ("geoprospect.cli.sheet", "sheet", "One-page deal sheets (HTML, A4) for deposits."),
 }
 
 

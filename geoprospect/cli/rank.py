@@ -54,10 +54,16 @@ from geoprospect.pipeline import rank as rank_deposits
 @click.option("--offline", is_flag=True, help="Make the map self-contained (no network).")
 @click.option("--routes", "route_top", type=int, default=10, show_default=True,
               help="Draw the best routes of this many top deposits on the map.")
+@click.option("--sheets", "sheets_dir", type=click.Path(file_okay=False), default=None, metavar="DIR",
+              help="Also write one-page deal sheets of the top deposits into DIR (and link them "
+              "from the map's popups: column sheet_href).")
+@click.option("--sheets-top", "sheets_top", type=click.IntRange(min=1), default=10, show_default=True,
+              help="How many top deposits get a sheet.")
 def rank(layers, layer, crs, encoding, country, model_path, price_scenario, ndpr_price,
          discount_rate, prices_path, weights, top, draws, seed,
-         exclude_flagged, exclude_committed, investor, as_of, lift_policy, apply_policy, avoid, status,
-         avoid_passage, to, network_path, rasters, output, overwrite, map_path, offline, route_top):
+         exclude_flagged, exclude_committed, investor, as_of, lift_policy, apply_policy, avoid,
+         status, avoid_passage, to, network_path, rasters, output, overwrite, map_path, offline,
+         route_top, sheets_dir, sheets_top):
     """Rank deposits in LAYERS (default: the bundled five-country deposits).
 
     Prints the ranked table and writes OUT (-o) in any supported format; .json gives plain
@@ -84,6 +90,12 @@ def rank(layers, layer, crs, encoding, country, model_path, price_scenario, ndpr
         raise LayerError("no deposits left to rank (check --country, --exclude-flagged and "
                          "--exclude-committed)")
     _print(top_table(ranked, top), ranked, parsed)
+    if sheets_dir:
+        from geoprospect.cli.sheet import write_ranked_sheets
+
+        ranked = write_ranked_sheets(ranked, sheets_dir, top=sheets_top, valuation=valuation,
+                                     network=scenario.network(), relative_to=map_path or output,
+                                     overwrite=overwrite)
     metadata = _metadata(ranked)
     if output:
 
