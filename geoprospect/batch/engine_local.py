@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from geoprospect.batch import parallel
+from geoprospect.batch import lifecycle, parallel
 from geoprospect.batch.chunks import iter_chunks, raw_fields
 from geoprospect.batch.pipeline import (
     WHOLE_SET_COLUMNS,
@@ -144,6 +144,7 @@ def run_local(jobs: list[Job], settings: Settings, *, workers: int | None = 1, s
 
     summary = summary or Summary(engine="local")
     hooks = hooks or Hooks()
+    lifecycle.remove_stale_spools()  # left by a run that was killed outright
     whole = whole or WholeSet()
     ctx = context(settings)
     files = [path for job in jobs for path in job.inputs]

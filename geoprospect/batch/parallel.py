@@ -180,7 +180,6 @@ class ChunkPool:
         mp = fork_context()
         if mp is None:
             raise RuntimeError("ChunkPool needs the fork start method")
-        lifecycle.remove_stale_spools()
         self._spool = lifecycle.make_spool()
         self._done = mp.Value("q", 0) if self._progress is not None else None
         self._executor = ProcessPoolExecutor(self.workers, mp_context=mp, initializer=_init_worker,

@@ -49,7 +49,8 @@ def atomic_path(target: str | Path, *, overwrite: bool = False) -> Iterator[Path
 
     The temporary file keeps the target's extension (GDAL picks drivers by extension). On any
     exception, KeyboardInterrupt included, the temporary file is removed and ``target`` is left
-    as it was.
+    as it was. Its name carries this process's id, so that the temporary file of a run killed
+    outright (``kill -9``) is removed by the next write of the same target.
     """
     target = Path(target)
     if target.exists() and not overwrite:
@@ -57,7 +58,9 @@ def atomic_path(target: str | Path, *, overwrite: bool = False) -> Iterator[Path
     parent = target.parent if str(target.parent) else Path(".")
     if not parent.is_dir():
         raise OutputError(f"{target}: folder {parent} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".tmp{target.suffix}", dir=parent)
+    _remove_stale(parent, target)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.{os.getpid()}-", suffix=f".tmp{target.suffix}",
+                               dir=parent)
     os.close(fd)
     tmp_path = Path(tmp)
     tmp_path.unlink()  # drivers such as GPKG refuse to open an existing empty file
@@ -76,6 +79,28 @@ def atomic_path(target: str | Path, *, overwrite: bool = False) -> Iterator[Path
                 tmp_path.unlink()
         raise
 
+
+
+def _remove_stale(parent: Path, target: Path) -> None:
+    """Remove temporary files of ``target`` left by processes that no longer exist."""
+    import re
+    import shutil
+
+    from geoprospect.core.procs import alive
+
+    pattern = re.compile(rf"^\.{re.escape(target.stem)}\.(\d+)-[^.]+\.tmp{re.escape(target.suffix)}$")
+    for path in parent.glob(f".{glob_escape(target.stem)}.*.tmp{glob_escape(target.suffix)}"):
+        hit = pattern.match(path.name)
+        if hit and int(hit.group(1)) != os.getpid() and not alive(int(hit.group(1))):
+            with contextlib.suppress(OSError):
+                shutil.rmtree(path) if path.is_dir() else path.unlink()
+
+
+def glob_escape(text: str) -> str:
+    """``text`` with glob wildcards escaped."""
+    import glob
+
+    return glob.escape(text)
 
 
 @contextlib.contextmanager
