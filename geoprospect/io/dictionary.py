@@ -77,7 +77,8 @@ COMPUTED: tuple[Entry, ...] = (
     Entry(("flags",), "text", "`producing`, `offtake_committed` (a binding offtake in force), and the "
           "investability blockers `unlicensed`, `armed_groups`, `state_reserved`, `export_barred`, "
           "`conflict_area`, `no_location`, kept apart from the value; `--exclude-flagged` drops "
-          "blocked rows", key=True),
+          "blocked rows; `--investor state` (an Indian state company) does not treat India's "
+          "monazite reservation as a blocker", key=True),
     Entry(("contained_treo_t", "contained_ndpr_t"), "t", "contained TREO and NdPr oxide"),
     Entry(("log_contained_treo_t", "log_contained_ndpr_t"), "log10 t",
           "log10 of the contained TREO and NdPr oxide", readme=False),
@@ -102,6 +103,8 @@ COMPUTED: tuple[Entry, ...] = (
     Entry(("fraser_ppi",), "0-100", "Fraser Institute policy perception index (reported, not scored)"),
     Entry(("risk_events", "restrictive_events"), "text", "policy and security events in force "
           "(listed; counted)", readme=False),
+    Entry(("lon", "lat", "wkt"), "degrees", "the location (EPSG:4326): a point's longitude and "
+          "latitude, or the geometry as WKT", readme=False),
     Entry(("source_file", "source_row"), "text", "batch: the input file and row of a merged output",
           readme=False),
     Entry(("data_date", "model_sha256"), "text", "provenance: the bundled data's date and the "
@@ -123,7 +126,7 @@ NUMBER_FORMATS = {
     "Mt/yr": "0.000", "km": "#,##0", "yr": "0.0", "days": "0.0", "ppm": "#,##0", "0-100": "0.0",
     "rank": "0", "year": "0", "percentile": "0.0", "kg CO2/t": "#,##0", "log10 t": "0.00",
     "% TREO in ore": '0.00" %"', "% of TREO": '0.0" %"', "% of sand": '0.0" %"', "% of HM": '0.0" %"',
-    "Mt ore": "#,##0.00", "1-3": "0",
+    "Mt ore": "#,##0.00", "1-3": "0", "degrees": "0.000000",
 }
 """Excel number format of each unit (``0.0" %"`` shows 2.5 as 2.5 %: values are percentages)."""
 
