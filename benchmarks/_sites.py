@@ -175,7 +175,7 @@ def write_messy_parquet(path: Path, n: int, seed: int = 0, border_share: float =
     gdf["name"] = np.char.add("Prospect ", np.arange(n).astype(str)).astype(object)
     gdf["deposit_type"] = gdf["deposit_type"].replace(TYPE_SPELLINGS)
     rng = np.random.default_rng(seed + 3)
-    moved = rng.choice(n, size=max(1, int(round(n * border_share))), replace=False)
+    moved = rng.choice(n, size=max(1, round(n * border_share)), replace=False)
     lon, lat, iso = points_across_borders(len(moved), seed + 4)
     geoms = gdf.geometry.to_numpy().copy()
     geoms[moved] = shapely.points(lon, lat)

@@ -13,8 +13,10 @@ table and writes ``benchmarks/results/bench_messy.json``. Never a timed test.
   Monte Carlo draw, in this process (:func:`bench_batch.floor`), on each run's own output.
 
 Reported: wall time of each, its ratio to its floor (the goal: within 2x), the messy/clean
-ratio (the goal: at most 1.3), the rows rejected, and how loaded the machine was (load average
-sampled every 2 s during each run; the machine is shared).
+ratio (the goal: at most 1.3) of wall time and of CPU time (the process tree's; steadier than
+wall time on a shared machine), the rows rejected, and how loaded the machine was (load average
+sampled every 2 s during each run). With ``--repeat N`` the two runs alternate N times and the
+fastest of each is kept.
 """
 
 from __future__ import annotations
@@ -74,27 +76,35 @@ def run(args, work: Path) -> dict:
     print(f"generated {args.rows:,} clean + messy sites in {time.perf_counter() - t:.1f} s", file=sys.stderr)
     cache = work / "cache"
     end_to_end(clean, work / "warm.parquet", None, min(args.chunk_size, 1000), 1, cache)  # warm the cache
-    runs = {}
-    for kind, src in (("clean", clean), ("messy", messy)):
-        with LoadSampler() as load:
-            res = end_to_end(src, work / f"scored_{kind}.parquet", None, args.chunk_size, args.workers, cache)
-        res["load_average"] = load.summary()
-        res["floor"] = floor(work / f"scored_{kind}.parquet")
-        res["x_floor"] = res["seconds"] / res["floor"]["seconds"]
-        runs[kind] = res
-        print(f"{kind}: {res}", file=sys.stderr)
+    runs: dict = {}
+    for attempt in range(args.repeat):
+        for kind, src in (("clean", clean), ("messy", messy)):
+            with LoadSampler() as load:
+                res = end_to_end(src, work / f"scored_{kind}.parquet", None, args.chunk_size, args.workers,
+                                 cache)
+            res["load_average"] = load.summary()
+            res["attempt"] = attempt + 1
+            print(f"{kind} #{attempt + 1}: {res}", file=sys.stderr)
+            if kind not in runs or res["seconds"] < runs[kind]["seconds"]:
+                runs[kind] = res
+    for kind in runs:
+        runs[kind]["floor"] = floor(work / f"scored_{kind}.parquet")
+        runs[kind]["x_floor"] = runs[kind]["seconds"] / runs[kind]["floor"]["seconds"]
     ratio = runs["messy"]["seconds"] / runs["clean"]["seconds"]
+    cpu_ratio = runs["messy"]["cpu_seconds"] / runs["clean"]["cpu_seconds"]
     lines = [f"{'run':<10}{'rows':>11}{'rejected':>10}{'wall s':>9}{'CPU s':>9}{'floor s':>9}{'x floor':>9}"
              f"{'peak MB':>9}{'load mean/max':>15}"]
     for kind, r in runs.items():
         lines.append(f"{kind:<10}{r['rows_read']:>11,}{r['rows_rejected']:>10,}{r['seconds']:>9.1f}"
                      f"{r['cpu_seconds']:>9.1f}{r['floor']['seconds']:>9.2f}{r['x_floor']:>9.1f}"
                      f"{r['peak_rss_mb']:>9,.0f}{r['load_average']['mean']:>8.1f}/{r['load_average']['max']:.1f}")
-    lines.append(f"messy / clean wall time: {ratio:.2f} (goal <= 1.3); x floor goal <= 2 "
-                 f"({args.workers} workers, chunks of {args.chunk_size:,}, {os.cpu_count()} cores)")
+    lines.append(f"messy / clean: wall time {ratio:.2f}, CPU time {cpu_ratio:.2f} (goal <= 1.3); x floor "
+                 f"goal <= 2 ({args.workers} workers, chunks of {args.chunk_size:,}, {os.cpu_count()} cores, "
+                 f"best of {args.repeat})")
     print("\n" + "\n".join(lines))
     return {"rows": args.rows, "workers": args.workers, "chunk_size": args.chunk_size,
-            "cpu_count": os.cpu_count(), "runs": runs, "messy_over_clean": ratio, "table": lines}
+            "cpu_count": os.cpu_count(), "repeat": args.repeat, "runs": runs, "messy_over_clean": ratio,
+            "messy_over_clean_cpu": cpu_ratio, "table": lines}
 
 
 def main() -> None:
@@ -102,6 +112,7 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--chunk-size", type=int, default=100_000)
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    ap.add_argument("--repeat", type=int, default=2, help="alternate the two runs this many times")
     ap.add_argument("--workdir", type=Path, default=None)
     args = ap.parse_args()
     if args.workdir is None:  # the inputs and outputs take about a GB: removed afterwards

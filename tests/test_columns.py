@@ -175,3 +175,38 @@ def test_validate_json_with_a_mapping(tmp_path):
     src.write_text(ODD, encoding="utf-8")
     r = run("validate", src, "--columns", MAPPING, "--format", "json")
     assert r.exit_code == 0 and json.loads(r.output)["files"][0]["rows"] == 2
+
+
+@pytest.mark.parametrize("ext", [".gpkg", ".shp", ".shp.zip", ".geojson"])
+def test_the_issues_usgs_style_layers_are_read_as_they_are(tmp_path, ext):
+    """The issue's files: a UTM GeoPackage, a Shapefile, a zipped Shapefile and a footprint-polygon
+    GeoJSON whose name column is DEP_NAME (refused before)."""
+    import zipfile
+
+    import geopandas as gpd
+    import shapely
+
+    lon, lat = INSIDE["MWI"]
+    if ext == ".geojson":
+        geoms = [shapely.box(lon, lat, lon + 0.05, lat + 0.05),
+                 shapely.box(lon + 0.1, lat, lon + 0.15, lat + 0.05)]
+    else:
+        geoms = shapely.points([(lon, lat), (lon + 0.1, lat)])
+    g = gpd.GeoDataFrame({"DEP_ID": ["u1", "u2"], "DEP_NAME": ["Alpha", "Beta"],
+                          "DEV_STAT": ["Prospect"] * 2, "TREO_PCT": [2.0, 1.0]},
+                         geometry=geoms, crs="EPSG:4326")
+    if ext == ".gpkg":
+        g = g.to_crs("EPSG:32736")
+    path = tmp_path / f"usgs{ext}"
+    if ext == ".shp.zip":
+        g.to_file(tmp_path / "usgs.shp")
+        with zipfile.ZipFile(path, "w") as zf:
+            for part in tmp_path.glob("usgs.*"):
+                if part.suffix != ".zip":
+                    zf.write(part, part.name)
+    else:
+        g.to_file(path)
+    gdf, problems = load_layer(path)
+    assert errors_in(problems) == [], problems
+    assert gdf["name"].tolist() == ["Alpha", "Beta"] and gdf["id"].tolist() == ["u1", "u2"]
+    assert gdf["stage"].tolist() == ["exploration"] * 2 and gdf["country"].tolist() == ["MWI"] * 2
