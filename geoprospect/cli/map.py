@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from geoprospect.cli.options import country_option, overwrite_option, parse_countries, read_options
-from geoprospect.cli.rows import finish, load_rows, nothing_left, policy_options
+from geoprospect.cli.rows import finish, keep_usable, load_rows, nothing_left, policy_options
 from geoprospect.errors import OutputError
 from geoprospect.io.bundled import data_date, layer_path
 from geoprospect.io.read import read_layer
@@ -53,14 +53,14 @@ def map_command(ctx, layer_file, layer, crs, encoding, columns, output, offline,
         raise OutputError(f"{output}: a map is written as .html")
     codes = parse_countries(country)
     report = RowReport()
-    ranked = None
-    if layer_file is not None:
+    if layer_file is None:
+        gdf = load_rows([str(layer_path("deposits.geojson"))], report=report)
+    else:
         table = read_layer(layer_file, layer=layer, crs=crs, encoding=encoding, columns=columns)
-        if "score" in table.columns:
-            ranked = table
-    if ranked is None:
-        gdf = load_rows([layer_file or str(layer_path("deposits.geojson"))], layer=layer, crs=crs,
-                        encoding=encoding, columns=columns, strict=strict, report=report)
+        ranked = table if "score" in table.columns else None  # a ranked table is drawn as it is
+        gdf = None if ranked is not None else keep_usable(table, columns=columns, strict=strict,
+                                                           report=report, path=layer_file)
+    if gdf is not None:
         nothing_left(report)
         ranked = rank(gdf, countries=codes)
     if codes and "country" in ranked.columns:

@@ -47,11 +47,8 @@ def load_rows(paths, *, layer=None, crs=None, encoding=None, columns=None, stric
 
     from geoprospect.io.read import read_layer
 
-    frames = []
-    for path in paths:
-        raw = read_layer(path, layer=layer, crs=crs, encoding=encoding, columns=columns)
-        gdf, findings = check(normalise(raw, columns=columns))
-        frames.append(usable_rows(gdf, findings, strict=strict, report=report, path=path))
+    frames = [keep_usable(read_layer(path, layer=layer, crs=crs, encoding=encoding, columns=columns),
+                          columns=columns, strict=strict, report=report, path=path) for path in paths]
     if len(frames) == 1:
         return frames[0]
     merged = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs="EPSG:4326")
@@ -60,6 +57,12 @@ def load_rows(paths, *, layer=None, crs=None, encoding=None, columns=None, stric
         raise LayerError(f"id {merged.loc[dup, 'id'].iloc[0]!r} appears in more than one layer")
     merged.index = pd.RangeIndex(1, len(merged) + 1, name="row")
     return merged
+
+
+def keep_usable(raw, *, columns=None, strict: bool = False, report: RowReport, path=None):
+    """Normalise and check a layer already read; keep its usable rows (the policy)."""
+    gdf, findings = check(normalise(raw, columns=columns))
+    return usable_rows(gdf, findings, strict=strict, report=report, path=path)
 
 
 def network_rows(network, *, strict: bool) -> RowReport | None:

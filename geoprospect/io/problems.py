@@ -1,4 +1,7 @@
-"""A problem found in a layer (file, row, field and what is wrong), and helpers to report them."""
+"""A problem found in a layer (file, row, field and what is wrong), as shown to people.
+
+Validation keeps problems as arrays (:mod:`geoprospect.io.findings`) and builds a Problem only
+for what is printed or listed."""
 
 from __future__ import annotations
 
