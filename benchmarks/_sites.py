@@ -126,3 +126,60 @@ def write_messy_sites(path: Path, n: int, seed: int = 0, start: int = 0, bad_sha
     frame.loc[bad[kind == 3], "TREO ppm"] = "high"
     frame.to_csv(path, index=False)
     return path
+
+
+TYPE_SPELLINGS = {"heavy_mineral_sands": "heavy_mineral_sand", "alkaline_complex": "alkaline"}
+"""How the issue's user spelled two deposit types (the alias table maps them back)."""
+
+
+def points_across_borders(n: int, seed: int = 0, max_deg: float = 0.5):
+    """``n`` points just outside one of the five countries' outlines (in a neighbour or at sea,
+    at most ``max_deg`` degrees out), with the country they were meant to be in."""
+    import shapely
+
+    from geoprospect.io.countries import boundaries
+
+    rng = np.random.default_rng(seed)
+    world = boundaries()
+    per = np.full(len(COUNTRIES), n // len(COUNTRIES))
+    per[: n - per.sum()] += 1
+    lons, lats, isos = [], [], []
+    for code, k in zip(COUNTRIES, per, strict=True):
+        shape = shapely.union_all(world.geometry[world["iso3"] == code].to_numpy())
+        shapely.prepare(shape)
+        x0, y0, x1, y1 = shape.bounds
+        got_x, got_y, have = [], [], 0
+        while have < k:
+            x = rng.uniform(x0 - max_deg, x1 + max_deg, 20 * (k - have) + 1000)
+            y = rng.uniform(y0 - max_deg, y1 + max_deg, 20 * (k - have) + 1000)
+            pts = shapely.points(x, y)
+            near = ~shapely.contains_xy(shape, x, y) & (shapely.distance(shape, pts) <= max_deg)
+            got_x.append(x[near])
+            got_y.append(y[near])
+            have += int(near.sum())
+        lons.append(np.concatenate(got_x)[:k])
+        lats.append(np.concatenate(got_y)[:k])
+        isos.append(np.full(k, code, dtype=object))
+    return np.concatenate(lons), np.concatenate(lats), np.concatenate(isos)
+
+
+def write_messy_parquet(path: Path, n: int, seed: int = 0, border_share: float = 0.001,
+                        row_group: int = 100_000) -> Path:
+    """The issue's "messy 1M": the clean sites with unique names (``Prospect N``) and ids,
+    deposit types spelled ``heavy_mineral_sand`` and ``alkaline``, and ``border_share`` of the
+    points moved just across a border of the country they name (some then are warnings, kept;
+    others errors, rejected). GeoParquet like the clean file, so the two compare like for like."""
+    import shapely
+
+    gdf = sites_frame(n, seed)
+    gdf["name"] = np.char.add("Prospect ", np.arange(n).astype(str)).astype(object)
+    gdf["deposit_type"] = gdf["deposit_type"].replace(TYPE_SPELLINGS)
+    rng = np.random.default_rng(seed + 3)
+    moved = rng.choice(n, size=max(1, round(n * border_share)), replace=False)
+    lon, lat, iso = points_across_borders(len(moved), seed + 4)
+    geoms = gdf.geometry.to_numpy().copy()
+    geoms[moved] = shapely.points(lon, lat)
+    gdf = gdf.set_geometry(geoms, crs="EPSG:4326")
+    gdf.loc[gdf.index[moved], "country"] = iso
+    gdf.to_parquet(path, index=False, row_group_size=row_group)
+    return path

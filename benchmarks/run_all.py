@@ -2,7 +2,8 @@
 ``benchmarks/results/<name>.json``. Benchmarks measure; they never assert on time.
 
 The benchmarks: ``bench_batch`` (``geoprospect score`` end to end, clean and messy, vs floor and
-naive; dask), ``bench_maps``, ``bench_rank_vs_score`` (``geoprospect rank`` vs ``score`` on the
+naive; dask), ``bench_messy`` (the issue's "messy 1M" against the clean million and the floor,
+in one run), ``bench_maps``, ``bench_rank_vs_score`` (``geoprospect rank`` vs ``score`` on the
 same 10,000 sites: wall clock, peak RSS, the ratio), ``bench_rasters`` and ``bench_routes``.
 ``python benchmarks/run_all.py batch rank`` runs those whose name contains a word given."""
 

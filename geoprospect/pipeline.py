@@ -46,6 +46,9 @@ PILLAR_SCORES = ["grade_score", "logistics_score", "risk_score"]
 ALLOCATE_TOP = 500
 """Rows whose concentrate :func:`rank` allocates to plants by default (the best by rank)."""
 
+PROGRESS_ROWS = 25_000
+"""With a progress callback, rows are scored in slices of this many (:func:`score_in_slices`)."""
+
 WHOLE_SET_COLUMNS = ("rank", "p_top10")
 """Columns that need the whole set (``score --rank``/``--uncertainty``), never per chunk."""
 
@@ -184,6 +187,22 @@ def score_rows(frame, *, valuation: Valuation, scenario: Scenario | None = None,
     return ScoredRows(pd.concat([report, value, transparent, flags], axis=1), features, draws)
 
 
+def score_in_slices(frame, *, rows_per_slice: int, progress=None, **kwargs) -> ScoredRows:
+    """:func:`score_rows` on consecutive slices of ``frame``, calling ``progress(n)`` after each
+    (a progress bar moves while a large set is scored). The rows are identical to one call:
+    each row's columns depend on that row only."""
+    parts = []
+    for a in range(0, max(len(frame), 1), rows_per_slice):
+        part = frame.iloc[a:a + rows_per_slice] if rows_per_slice < len(frame) else frame
+        parts.append(score_rows(part, **kwargs))
+        if progress is not None:
+            progress(len(part))
+    if len(parts) == 1:
+        return parts[0]
+    draws = None if parts[0].draws is None else np.concatenate([p.draws for p in parts])
+    return ScoredRows(pd.concat([p.columns for p in parts]), pd.concat([p.features for p in parts]), draws)
+
+
 def drivers(value: pd.DataFrame) -> list[str]:
     """'grade +310 MUSD; risk -120 MUSD; logistics -15 MUSD' per row: the pillar split of the
     NPV against the reference project, largest push first."""
@@ -272,7 +291,7 @@ def rank(deposits, *, valuation: Valuation | None = None, weights: dict | None =
          countries: list[str] | None = None, seed: int = 0, top_k: int = 10,
          exclude_flagged: bool = False, investor: str | None = None, scenario: Scenario | None = None,
          network=None, routes: int = 10, prices=None, covariates=None, exclude_committed: bool = False,
-         allocate_top: int = ALLOCATE_TOP):
+         allocate_top: int = ALLOCATE_TOP, progress=None):
     """Score and rank deposits: :func:`score_rows`, then :func:`whole_set`.
 
     Parameters
@@ -306,6 +325,8 @@ def rank(deposits, *, valuation: Valuation | None = None, weights: dict | None =
         Allocate the concentrate of this many best rows to plants with spare capacity
         (:func:`geoprospect.routes.allocation.allocate`; a set-level output that never changes a
         row's value); 0: none.
+    progress : callable, optional
+        Called with a number of rows as they are scored (:data:`PROGRESS_ROWS` at a time).
 
     Returns
     -------
@@ -332,8 +353,9 @@ def rank(deposits, *, valuation: Valuation | None = None, weights: dict | None =
     if exclude_flagged:
         keep = ~is_blocked(investability_flags(gdf, investor=investor))
         gdf = gdf[keep.to_numpy()]
-    rows = score_rows(gdf, valuation=valuation, network=net, investor=investor, weights=weights,
-                      covariates=covariates, prices=prices, keep_draws=True)
+    rows = score_in_slices(gdf, rows_per_slice=PROGRESS_ROWS if progress else max(len(gdf), 1),
+                           progress=progress, valuation=valuation, network=net, investor=investor,
+                           weights=weights, covariates=covariates, prices=prices, keep_draws=True)
     if exclude_committed:
         keep = rows.columns["uncommitted_ndpr_tpa"].fillna(0).to_numpy() > 0
         gdf, rows = gdf[keep], ScoredRows(rows.columns[keep], rows.features[keep],

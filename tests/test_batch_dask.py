@@ -78,5 +78,5 @@ def test_task_arguments_and_results_survive_pickling(tmp_path, model_path):
     fields = raw_fields(src)[0]
     stats = score_partition(tasks[0], settings, fields, str(tmp_path), False)
     stats = pickle.loads(pickle.dumps(stats))
-    assert (stats["rows_read"], stats["rows_scored"], stats["problems"][0].row) == (4, 3, 1)
+    assert (stats["rows_read"], stats["rows_scored"], stats["findings"].first(1)[0].row) == (4, 3, 1)
     assert (tmp_path / "part-00000-000000000001.parquet").exists()

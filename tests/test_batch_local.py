@@ -10,7 +10,6 @@ import pytest
 from _support import read_any, run, scratch_model, sites
 
 from geoprospect.batch import Settings, WholeSet, plan, run_local
-from geoprospect.errors import ValidationFailed
 
 PER_ROW = ("score", "npv_musd_p10", "npv_musd_p50", "npv_musd_p90", "ndpr_oxide_tpa", "capex_musd",
            "value_grade_musd", "value_logistics_musd", "value_risk_musd", "valuation_tier",
@@ -71,7 +70,7 @@ def test_output_keeps_every_input_column_and_adds_rank_columns(tmp_path, model_p
 def test_bad_rows_are_reported_and_the_rest_scored(csv_with_bad_rows, tmp_path, model_path):
     out = tmp_path / "scored.csv"
     r = run("score", csv_with_bad_rows, "-o", out, "--model", model_path, "--json", "--chunk-size", 5)
-    assert r.exit_code == 0, r.output
+    assert r.exit_code == 3, r.output  # done, with rejected rows
     summary = json.loads(r.stdout)
     assert (summary["rows_read"], summary["rows_scored"], summary["rows_rejected"]) == (12, 9, 3)
     rejected = {p["row"]: p for p in summary["problems"] if p["severity"] == "error"}
@@ -192,13 +191,17 @@ def test_rank_and_uncertainty_need_the_whole_set(tmp_path, model_path):
 
 
 def test_whole_file_error_is_fatal_for_that_file(tmp_path, model_path):
-    g = sites(4).drop(columns=["name"])
-    src = tmp_path / "noname.parquet"
-    g.to_parquet(src)
-    with pytest.raises(ValidationFailed, match="name"):
-        run_local(plan([src], tmp_path / "o.parquet", None), Settings(model_path=model_path), strict=True)
-    r = run("score", src, "-o", tmp_path / "o.parquet", "--model", model_path)
-    assert r.exit_code == 2 and "name" in r.stderr
+    from geoprospect.batch.chunks import ReadOptions
+    from geoprospect.errors import LayerError
+    from geoprospect.io.mapping import ColumnMap
+
+    src = tmp_path / "sites.parquet"
+    sites(4).to_parquet(src)
+    settings = Settings(model_path=model_path, read=ReadOptions(columns=ColumnMap((("name", "DEP_NAME"),))))
+    with pytest.raises(LayerError, match="no column 'DEP_NAME'"):
+        run_local(plan([src], tmp_path / "o.parquet", None), settings, strict=True)
+    r = run("score", src, "-o", tmp_path / "o.parquet", "--model", model_path, "--columns", "name=DEP_NAME")
+    assert r.exit_code == 2 and "DEP_NAME" in r.stderr
     assert not (tmp_path / "o.parquet").exists()
 
 

@@ -205,10 +205,14 @@ def test_shared_options_apply():
     @click.command()
     @read_options
     @output_option(required=True)
-    def cmd(layer, crs, encoding, output):
-        click.echo(f"{layer}|{crs}|{encoding}|{output}")
+    def cmd(layer, crs, encoding, columns, output):
+        click.echo(f"{layer}|{crs}|{encoding}|{output}|{columns.get('name') if columns else None}")
 
     args = ["--layer", "a", "--crs", "EPSG:4326", "--encoding", "latin-1", "-o", "x.csv"]
     r = CliRunner().invoke(cmd, args)
-    assert r.exit_code == 0 and r.output.strip() == "a|EPSG:4326|latin-1|x.csv"
+    assert r.exit_code == 0 and r.output.strip() == "a|EPSG:4326|latin-1|x.csv|None"
     assert CliRunner().invoke(cmd, []).exit_code == 2
+    r = CliRunner().invoke(cmd, [*args, "--columns", "name=DEP_NAME"])
+    assert r.exit_code == 0 and r.output.strip().endswith("|DEP_NAME")
+    r = CliRunner().invoke(cmd, [*args, "--columns", "nmae=DEP_NAME"])
+    assert r.exit_code == 2 and "did you mean name?" in r.output and "--columns" in r.output

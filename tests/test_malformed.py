@@ -55,7 +55,7 @@ CASES = [
     ("bad-encoding", _text("latin.csv", (HEAD + "a,Caf\xe9,MWI,-13.9,33.7,1,1,1\n").encode("latin-1")),
      2, "latin.csv: line 2: not valid utf-8", False),
     ("missing-name-column", _text("noname.csv", "id,lat,lon\na,-13.9,33.7\n"),
-     2, "noname.csv: name: required column is missing", False),
+     0, "noname.csv: name: no name column; names made from ids", False),
     ("non-numeric-grade", _text("grade.csv", HEAD + OK1 + "b,Beta,MWI,-13.9,33.7,high,1,1\n"),
      2, "grade.csv: row 2 (id=b, name=Beta): treo_pct: 'high' is not a number", True),
     ("negative-tonnage", _text("tonnage.csv", HEAD + "a,Alpha,MWI,-13.96,33.78,1.2,-5,20\n"),
@@ -118,7 +118,7 @@ CASES = [
 
 
 # whole-file problems that are reported in the validation report (stdout) rather than as one
-# "ERROR <file>: ..." line on stderr: the file could be read, it lacks a required column
+# "ERROR <file>: ..." line on stderr: the file could be read, it lacks a column
 REPORTED_NOT_FATAL = {"missing-name-column"}
 
 

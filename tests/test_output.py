@@ -88,7 +88,7 @@ def test_xlsx_sheets_and_no_formulas(deposits_gdf, tmp_path):
     sources = pd.DataFrame({"source": ["=cmd|' /C calc'!A0"], "url": ["https://example.org"]})
     path = write_table(gdf, tmp_path / "out.xlsx", metadata=META, sources=sources)
     book = openpyxl.load_workbook(path)
-    assert book.sheetnames == ["Results", "Sources", "Metadata"]
+    assert book.sheetnames == ["Results", "Columns", "Sources", "Metadata"]
     cells = [c for ws in book for row in ws.iter_rows() for c in row]
     assert not [c.coordinate for c in cells if c.data_type == "f"]
     texts = {c.value for c in cells}

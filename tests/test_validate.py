@@ -140,10 +140,18 @@ def test_clean_layer_has_no_errors(deposits_gdf):
     assert out["country"].tolist() == list(INSIDE)
 
 
-def test_missing_name_column():
-    _, problems = _check(_frame(id=["a"], treo_pct=[1.0]))
-    [p] = _only(problems, "name")
-    assert p.row is None and "required column is missing" in p.message
+def test_missing_name_column_is_a_warning_and_names_come_from_ids():
+    out, problems = _check(_frame(id=["a", ""], treo_pct=[1.0, 2.0]))
+    [p] = _only(problems, "name", "warning")
+    assert p.row is None and p.message == "no name column; names made from ids"
+    assert out["name"].tolist() == ["a", "row-2"] and errors_in(problems) == []
+
+
+def test_missing_name_column_suggests_a_close_header():
+    out, problems = _check(_frame(DEPNAM=["Kangankunde"], treo_pct=[1.0]))
+    [p] = _only(problems, "name", "warning")
+    assert p.message.endswith("(did you mean DEPNAM?)")
+    assert out["name"].tolist() == ["row-1"]
 
 
 def test_missing_id_column_makes_ids():

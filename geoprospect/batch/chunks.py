@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +30,7 @@ import pandas as pd
 from geoprospect.batch.geometry import Projector, decode_geometry, geo_metadata, geoparquet_crs
 from geoprospect.core.messages import short, undecodable
 from geoprospect.errors import LayerError
-from geoprospect.io.problems import Problem
+from geoprospect.io.findings import Findings
 from geoprospect.io.read import (
     DELIMITED,
     PARQUET,
@@ -50,7 +50,7 @@ class Chunk:
     start: int
     raw: object  # pyarrow.Table of the attribute columns as read
     geometry: np.ndarray  # shapely geometries, EPSG:4326 (None = no location)
-    problems: list = field(default_factory=list)
+    problems: Findings | list = field(default_factory=list)  # read-time problems, rows global
     coords_from_columns: bool = False
 
     def __len__(self) -> int:
@@ -68,18 +68,21 @@ class Chunk:
         data.index = pd.RangeIndex(self.start, self.start + len(self), name="row")
         gdf = gpd.GeoDataFrame(data, geometry=gpd.GeoSeries(self.geometry, index=data.index),
                                crs="EPSG:4326")
-        gdf.attrs["problems"] = list(self.problems)
+        gdf.attrs["problems"] = Findings(self.file)
+        gdf.attrs["problems"].extend(self.problems)
         gdf.attrs["source"] = self.file
         return gdf
 
 
 @dataclass
 class ReadOptions:
-    """Options of :func:`geoprospect.io.read.read_layer` that apply to every input."""
+    """Options of :func:`geoprospect.io.read.read_layer` that apply to every input, and the
+    user's column mapping (:class:`~geoprospect.io.mapping.ColumnMap`)."""
 
     layer: str | None = None
     crs: str | None = None
     encoding: str | None = None
+    columns: object = None
 
 
 def kind_of(path: Path) -> str:
@@ -167,22 +170,18 @@ def raw_fields(path: str | Path, opts: ReadOptions | None = None) -> tuple[list,
     return list(first.raw.schema), first.coords_from_columns
 
 
-def _shift(problems: list[Problem], offset: int) -> list[Problem]:
-    return [replace(p, row=p.row + offset) if p.row is not None else p for p in problems]
-
-
-def _from_columns(frame: pd.DataFrame, path: Path, start: int, project: Projector, raw=None) -> Chunk:
+def _from_columns(frame: pd.DataFrame, path: Path, start: int, project: Projector, raw=None,
+                  columns=None) -> Chunk:
     """A chunk of a table with coordinate (or WKT) columns; the table's columns are all kept."""
     import pyarrow as pa
 
-
-    problems: list[Problem] = []
-    gdf = geometry_from_columns(frame, path, problems)
+    problems = Findings(path.name)
+    gdf = geometry_from_columns(frame, path, problems, columns)
     geoms = project(gdf.geometry.to_numpy())
     if raw is None:  # text tables: every column is text, whatever a chunk happens to hold
         schema = pa.schema([(str(c), pa.string()) for c in frame.columns])
         raw = pa.Table.from_pandas(frame, schema=schema, preserve_index=False)
-    return Chunk(path, start, raw, geoms, _shift(problems, start - 1), coords_from_columns=True)
+    return Chunk(path, start, raw, geoms, problems.shifted(start - 1), coords_from_columns=True)
 
 
 # ---------------------------------------------------------------- readers
@@ -201,6 +200,7 @@ class ParquetDecoder:
 
     def __init__(self, path: Path, schema, opts: ReadOptions) -> None:
         self.path = Path(path)
+        self.columns = opts.columns
         geo = geo_metadata(schema)
         self.column = self.spec = None
         if geo is None:
@@ -212,7 +212,8 @@ class ParquetDecoder:
 
     def __call__(self, start: int, table) -> Chunk:
         if self.column is None:
-            return _from_columns(table.to_pandas(), self.path, start, self.project, raw=table)
+            return _from_columns(table.to_pandas(), self.path, start, self.project, raw=table,
+                                 columns=self.columns)
         geoms = decode_geometry(table.column(self.column), self.spec.get("encoding", "WKB"), self.path)
         return Chunk(self.path, start, table.drop_columns([self.column]), self.project(geoms))
 
@@ -264,7 +265,7 @@ def _csv_chunks(path, chunk_size, opts):
             for frame in reader:
                 frame.columns = [str(c).strip() for c in frame.columns]
                 frame = frame.replace({"": None})
-                yield _from_columns(frame, path, start, project)
+                yield _from_columns(frame, path, start, project, columns=opts.columns)
                 start += len(frame)
     except pd.errors.ParserError as exc:
         raise LayerError(f"{path.name}: malformed table ({short(exc)})") from exc
@@ -276,15 +277,15 @@ def _sheet_chunks(path, chunk_size, opts):
     import pyarrow as pa
 
 
-    gdf = read_layer(path, layer=opts.layer, crs=opts.crs, encoding=opts.encoding)
-    problems = gdf.attrs.get("problems", [])
+    gdf = read_layer(path, layer=opts.layer, crs=opts.crs, encoding=opts.encoding, columns=opts.columns)
+    problems = gdf.attrs.get("problems") or Findings(path.name)
     data = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
     geoms = gdf.geometry.to_numpy()
     for s in range(0, len(gdf), chunk_size):
         e = min(s + chunk_size, len(gdf))
         raw = pa.Table.from_pandas(data.iloc[s:e], preserve_index=False)
-        mine = [p for p in problems if (p.row is None and s == 0) or (p.row is not None and s < p.row <= e)]
-        yield Chunk(path, s + 1, raw, geoms[s:e], mine, coords_from_columns=True)
+        yield Chunk(path, s + 1, raw, geoms[s:e], problems.within(s + 1, e, whole_file=s == 0),
+                    coords_from_columns=True)
 
 
 def _ogr_chunks(path, chunk_size, opts):

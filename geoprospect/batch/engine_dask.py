@@ -29,8 +29,10 @@ from geoprospect.batch.chunks import iter_chunks, kind_of, raw_fields
 from geoprospect.batch.engine_local import Hooks
 from geoprospect.batch.pipeline import WHOLE_SET_COLUMNS, Settings, context, score_chunk
 from geoprospect.batch.sinks import Sink, unify
-from geoprospect.batch.summary import MAX_LISTED, Summary, count
+from geoprospect.batch.summary import Summary
 from geoprospect.errors import GeoprospectError, LayerError, OutputError, ValidationFailed
+from geoprospect.io.findings import Findings
+from geoprospect.io.report import strict_message
 
 
 def partitions(path: Path, index: int, chunk_size: int) -> list[dict]:
@@ -68,17 +70,14 @@ def score_partition(task: dict, settings: Settings, fields: list, folder: str, m
     path = Path(task["path"])
     target = Path(folder) / f"part-{task['index']:05d}-{task['first']:012d}.parquet"
     sink = Sink(target, fields, metadata=metadata).open()
-    stats = {"path": task["path"], "rows_read": 0, "rows_scored": 0, "problems": [],
-             "counted": count([]), "file_level": [], "error": None}
+    stats = {"path": task["path"], "rows_read": 0, "rows_scored": 0, "findings": Findings(path.name),
+             "error": None}
     try:
         for chunk in iter_chunks(path, settings.chunk_size, settings.read, task["first"], task["last"]):
             res = score_chunk(chunk, ctx, drop=WHOLE_SET_COLUMNS)
             stats["rows_read"] += res.rows_read
             stats["rows_scored"] += res.rows_scored
-            rows = [p for p in res.problems if p.row is not None]
-            stats["problems"].extend(rows[:max(MAX_LISTED - len(stats["problems"]), 0)])
-            _merge(stats["counted"], count(rows))
-            stats["file_level"] = [p for p in res.problems if p.row is None]
+            stats["findings"].extend(res.findings)  # arrays: cheap to send back
             if res.table is not None:
                 table = res.table
                 if merged:
@@ -181,26 +180,17 @@ def run_dask(inputs: list[Path], target: Path, settings: Settings, *, scheduler:
     return summary.finish()
 
 
-def _merge(into: dict, more: dict) -> None:
-    into["errors"].update(more["errors"])
-    into["warnings"].update(more["warnings"])
-    into["total"] += more["total"]
-
-
 def _collect(stats: dict, summary: Summary, hooks, strict: bool) -> None:
     path = stats["path"]
-    fresh = summary.add(path, 0, 0, stats["file_level"])  # whole-file problems, counted once
-    fresh += summary.add(path, stats["rows_read"], stats["rows_scored"], stats["problems"],
-                         counted=stats["counted"])
-    hooks.problems(fresh)
+    hooks.problems(summary.add(path, stats["rows_read"], stats["rows_scored"], stats["findings"]))
     hooks.progress(stats["rows_read"])
     if stats["error"]:
         if strict:
             raise ValidationFailed(stats["error"])
         summary.fail(path, stats["error"])
     if strict and stats["rows_read"] > stats["rows_scored"]:
-        first = next(p for p in stats["problems"] if p.severity == "error")
-        raise ValidationFailed(f"{first} (--strict: no output written)", stats["problems"])
+        raise ValidationFailed(f"{strict_message(stats['findings'])}; no output written",
+                               stats["findings"].first(1), option="strict")
 
 
 def _replace_dir(tmp: Path, target: Path) -> None:

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from geoprospect.batch import parallel
+from geoprospect.batch import lifecycle, parallel
 from geoprospect.batch.chunks import iter_chunks, raw_fields
 from geoprospect.batch.pipeline import (
     WHOLE_SET_COLUMNS,
@@ -37,7 +37,9 @@ from geoprospect.batch.pipeline import (
 from geoprospect.batch.sinks import Sink, conform, unify
 from geoprospect.batch.summary import Summary
 from geoprospect.errors import LayerError, OutputError, ValidationFailed
+from geoprospect.io.findings import Findings
 from geoprospect.io.problems import Problem
+from geoprospect.io.report import strict_message
 from geoprospect.pipeline import ScoredRows, whole_set
 
 SOURCE_COLUMNS = ("source_file", "source_row")
@@ -68,10 +70,11 @@ class WholeSet:
 @dataclass
 class Hooks:
     """Callbacks for the CLI: scoring starts (model loaded, workers forked: a progress bar's
-    thread may start now), rows done (progress) and new problems (stderr report)."""
+    thread may start now), rows done (progress, called as rows finish, also from a thread of
+    the parent that follows the workers) and new findings (stderr report)."""
 
     progress: Callable[[int], None] = lambda n: None
-    problems: Callable[[list], None] = lambda problems: None
+    problems: Callable[[object], None] = lambda findings: None
     ready: Callable[[], None] = lambda: None
 
 
@@ -106,7 +109,8 @@ def plan(inputs: list[Path], output: Path | None, out_dir: Path | None, fmt: str
 
 def run_local(jobs: list[Job], settings: Settings, *, workers: int | None = 1, strict: bool = False,
               whole: WholeSet | None = None, overwrite: bool = False, metadata: dict | None = None,
-              summary: Summary | None = None, hooks: Hooks | None = None) -> Summary:
+              summary: Summary | None = None, hooks: Hooks | None = None,
+              guard_csv: bool = True) -> Summary:
     """Score every job's inputs and write its output; returns the run summary.
 
     Parameters
@@ -126,6 +130,8 @@ def run_local(jobs: list[Job], settings: Settings, *, workers: int | None = 1, s
         Replace existing outputs.
     metadata : dict, optional
         Provenance stored with the outputs.
+    guard_csv : bool
+        CSV outputs: prefix text a spreadsheet would run as a formula with ``'`` (False: raw).
 
     Raises
     ------
@@ -138,6 +144,7 @@ def run_local(jobs: list[Job], settings: Settings, *, workers: int | None = 1, s
 
     summary = summary or Summary(engine="local")
     hooks = hooks or Hooks()
+    lifecycle.remove_stale_spools()  # left by a run that was killed outright
     whole = whole or WholeSet()
     ctx = context(settings)
     files = [path for job in jobs for path in job.inputs]
@@ -148,17 +155,22 @@ def run_local(jobs: list[Job], settings: Settings, *, workers: int | None = 1, s
         if summary.workers > 1:
             parallel.warm(settings.chunk_size)
             pool = stack.enter_context(parallel.ChunkPool(
-                ctx, summary.workers, files, drop=WHOLE_SET_COLUMNS, keep_whole_set=keep))
+                ctx, summary.workers, files, drop=WHOLE_SET_COLUMNS, keep_whole_set=keep,
+                progress=hooks.progress))
             scored = pool.results
         else:
-            scored = functools.partial(_scored_here, ctx=ctx, settings=settings, keep_whole_set=keep)
+            scored = functools.partial(_scored_here, ctx=ctx, settings=settings, keep_whole_set=keep,
+                                       progress=hooks.progress)
         hooks.ready()
         try:
             for job in jobs:
                 sinks.append(_run_job(job, scored, ctx, settings, strict, whole, overwrite, metadata,
-                                      summary, hooks))
+                                      summary, hooks, guard_csv))
             if not any(s.rows for s in sinks) and summary.rows_read == 0 and summary.failed_files:
                 raise LayerError(summary.failed_files[0].error)
+            if summary.rows_read and not summary.rows_scored:
+                raise LayerError(f"all {summary.rows_read:,} rows were rejected; nothing written "
+                                 f"(first: {summary.first_errors(1)[0]})")
             for sink in sinks:
                 summary.outputs.append(sink.commit())
         except BaseException:
@@ -168,15 +180,16 @@ def run_local(jobs: list[Job], settings: Settings, *, workers: int | None = 1, s
     return summary.finish()
 
 
-def _scored_here(path: Path, *, ctx: Context, settings: Settings, keep_whole_set: bool
-                 ) -> Iterator[ChunkResult]:
+def _scored_here(path: Path, *, ctx: Context, settings: Settings, keep_whole_set: bool,
+                 progress=None) -> Iterator[ChunkResult]:
     """The serial path: every chunk of ``path`` scored in this process."""
     for chunk in iter_chunks(path, settings.chunk_size, settings.read):
-        yield score_chunk(chunk, ctx, drop=WHOLE_SET_COLUMNS, keep_whole_set=keep_whole_set)
+        yield score_chunk(chunk, ctx, drop=WHOLE_SET_COLUMNS, keep_whole_set=keep_whole_set,
+                          progress=progress)
 
 
 def _run_job(job, scored, ctx: Context, settings, strict, whole, overwrite, metadata, summary,
-             hooks) -> Sink:
+             hooks, guard_csv: bool = True) -> Sink:
     readable, fields, coords = [], [], []
     for path in job.inputs:
         try:
@@ -185,7 +198,7 @@ def _run_job(job, scored, ctx: Context, settings, strict, whole, overwrite, meta
             if strict:
                 raise
             summary.fail(path, str(exc))
-            hooks.problems([_file_problem(path, exc)])
+            hooks.problems(_file_problem(path, exc))
             continue
         readable.append(path)
         fields.append(f)
@@ -197,7 +210,7 @@ def _run_job(job, scored, ctx: Context, settings, strict, whole, overwrite, meta
 
         input_fields += [pa.field("source_file", pa.string()), pa.field("source_row", pa.int64())]
     sink = Sink(job.target, input_fields, overwrite=overwrite, metadata=metadata,
-                coords_in_columns=bool(coords) and all(coords)).open()
+                coords_in_columns=bool(coords) and all(coords), guard_csv=guard_csv).open()
     gathered = _Gathered() if whole.wanted else None
     try:
         for path in readable:
@@ -214,11 +227,10 @@ def _run_file(path, scored, sink, gathered, merged, strict, summary, hooks) -> N
     written = 0
     try:
         for res in scored(path):
-            hooks.problems(summary.add(path, res.rows_read, res.rows_scored, res.problems))
-            hooks.progress(res.rows_read)
+            hooks.problems(summary.add(path, res.rows_read, res.rows_scored, res.findings))
             if strict and res.rows_rejected:
-                first = next(p for p in res.problems if p.severity == "error")
-                raise ValidationFailed(f"{first} (--strict: no output written)", res.problems)
+                raise ValidationFailed(f"{strict_message(res.findings)}; no output written",
+                                       res.findings.first(1), option="strict")
             table = res.table
             if table is None:
                 continue
@@ -234,7 +246,7 @@ def _run_file(path, scored, sink, gathered, merged, strict, summary, hooks) -> N
         if strict or written:
             raise
         summary.fail(path, str(exc))
-        hooks.problems([_file_problem(path, exc)])
+        hooks.problems(_file_problem(path, exc))
 
 
 def _with_source(table, path, res):
@@ -251,9 +263,11 @@ def _schema(fields):
     return pa.schema(fields)
 
 
-def _file_problem(path, exc):
-
-    return Problem(Path(path).name, None, "file", f"{exc} (file skipped)")
+def _file_problem(path, exc) -> Findings:
+    """A file that could not be scored, as findings for the report."""
+    findings = Findings(Path(path).name)
+    findings.note(Problem(Path(path).name, None, "file", f"{exc} (file skipped)"))
+    return findings
 
 
 def _whole_set(gathered: _Gathered, ctx: Context, whole: WholeSet):

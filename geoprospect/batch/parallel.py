@@ -14,7 +14,12 @@ error surfaces where a serial run raises it.
 
 A worker that dies (killed by the OOM killer, say) fails the run with a
 :class:`~geoprospect.errors.WorkerError`; an error or Ctrl-C cancels what is pending,
-terminates the workers and removes the spool folder.
+terminates the workers and removes the spool folder. A parent killed outright (``kill -9``)
+takes its workers with it, and its spool folder is removed by the next run
+(:mod:`geoprospect.batch.lifecycle`).
+
+Progress: workers add the rows they finish to a counter shared with the parent, which a thread
+of the parent turns into progress calls (so a bar moves while a chunk is being scored).
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ import logging
 import os
 import shutil
 import signal
-import tempfile
+import threading
 import time
 from collections import deque
 from collections.abc import Iterator
@@ -32,6 +37,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
+from geoprospect.batch import lifecycle
 from geoprospect.batch.pipeline import ChunkResult, Context, Settings, score_chunk
 from geoprospect.batch.transfer import SpooledTable, count_chunks, tasks
 from geoprospect.errors import WorkerError
@@ -79,8 +85,10 @@ def plan_workers(requested: int | None, files: list[Path], settings: Settings) -
 _WORKER: dict = {}
 
 
-def _init_worker(ctx: Context, spool: str | None) -> None:
-    """Runs first in each forked worker: Ctrl-C is the parent's business; one native thread."""
+def _init_worker(ctx: Context, spool: str | None, parent: int, done=None) -> None:
+    """Runs first in each forked worker: it dies with its parent; Ctrl-C is the parent's
+    business; one native thread."""
+    lifecycle.die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         from threadpoolctl import threadpool_limits
@@ -88,7 +96,15 @@ def _init_worker(ctx: Context, spool: str | None) -> None:
         limits = threadpool_limits(1)
     except ImportError:  # comes with scikit-learn; without it there is no pool to limit
         limits = None
-    _WORKER.update(limits=limits, ctx=ctx, spool=spool, done=0)
+    _WORKER.update(limits=limits, ctx=ctx, spool=spool, done=0, rows=done)
+
+
+def _rows_done(n: int) -> None:
+    """Add ``n`` finished rows to the counter the parent follows."""
+    counter = _WORKER.get("rows")
+    if counter is not None:
+        with counter.get_lock():
+            counter.value += n
 
 
 def _ping() -> int:
@@ -99,7 +115,9 @@ def _score(task, drop: tuple[str, ...], keep_whole_set: bool) -> ChunkResult:
     """Read (or unpack) and score one chunk (a :mod:`~geoprospect.batch.transfer` task); the
     table goes back through a spool file unless it cannot be written (then through the pipe)."""
     ctx = _WORKER["ctx"]
-    res = score_chunk(task.chunk(ctx.settings), ctx, drop=drop, keep_whole_set=keep_whole_set)
+    progress = _rows_done if _WORKER.get("rows") is not None else None
+    res = score_chunk(task.chunk(ctx.settings), ctx, drop=drop, keep_whole_set=keep_whole_set,
+                      progress=progress)
     _WORKER["done"] += 1
     if res.table is not None and _WORKER["spool"]:
         name = os.path.join(_WORKER["spool"], f"{os.getpid()}-{_WORKER['done']}.arrow")
@@ -134,13 +152,16 @@ class ChunkPool:
         As for :func:`~geoprospect.batch.pipeline.score_chunk`.
     in_flight : int, optional
         Chunks sent but not yet consumed (default ``2 * workers``).
+    progress : callable, optional
+        Called (from a thread of this process) with the rows the workers finished since the
+        last call.
 
     Use as a context manager: leaving it normally waits for the workers to exit; leaving it by
     an exception (Ctrl-C included) cancels what is pending and terminates them.
     """
 
     def __init__(self, ctx: Context, workers: int, files: list[Path], *, drop: tuple[str, ...] = (),
-                 keep_whole_set: bool = False, in_flight: int | None = None) -> None:
+                 keep_whole_set: bool = False, in_flight: int | None = None, progress=None) -> None:
         self.ctx, self.workers = ctx, workers
         self.drop, self.keep_whole_set = drop, keep_whole_set
         self.in_flight = in_flight or IN_FLIGHT_PER_WORKER * workers
@@ -150,26 +171,53 @@ class ChunkPool:
         self._executor: ProcessPoolExecutor | None = None
         self._processes: list = []
         self._spool: str | None = None
+        self._progress = progress
+        self._done = None
+        self._stop = threading.Event()
+        self._follower: threading.Thread | None = None
 
     def __enter__(self) -> ChunkPool:
         mp = fork_context()
         if mp is None:
             raise RuntimeError("ChunkPool needs the fork start method")
-        self._spool = tempfile.mkdtemp(prefix="geoprospect-spool-")
+        self._spool = lifecycle.make_spool()
+        self._done = mp.Value("q", 0) if self._progress is not None else None
         self._executor = ProcessPoolExecutor(self.workers, mp_context=mp, initializer=_init_worker,
-                                             initargs=(self.ctx, self._spool))
+                                             initargs=(self.ctx, self._spool, os.getpid(), self._done))
         try:
             self._executor.submit(_ping).result()  # fork every worker now, before any other thread
         except BaseException:
             self.abort()
             raise
         self._processes = list(getattr(self._executor, "_processes", {}).values())
+        if self._done is not None:
+            self._follower = threading.Thread(target=self._follow, name="progress", daemon=True)
+            self._follower.start()
         return self
+
+    def _follow(self) -> None:
+        """Pass the workers' finished rows on to the progress callback, a few times a second."""
+        seen = 0
+        while True:
+            stopping = self._stop.wait(0.25)
+            now = self._done.value
+            if now > seen:
+                with contextlib.suppress(Exception):  # a progress display must not fail the run
+                    self._progress(now - seen)
+                seen = now
+            if stopping:
+                return
+
+    def _stop_following(self) -> None:
+        self._stop.set()
+        if self._follower is not None:
+            self._follower.join(timeout=5)
 
     def __exit__(self, typ, exc, tb) -> bool:
         if typ is None:
             self._items.close()
             self._executor.shutdown(wait=True)
+            self._stop_following()
             self._queue.clear()
             shutil.rmtree(self._spool, ignore_errors=True)
         else:
@@ -178,6 +226,7 @@ class ChunkPool:
 
     def abort(self) -> None:
         """Cancel pending chunks and terminate the workers (never waits on a busy worker)."""
+        self._stop_following()
         with contextlib.suppress(Exception):
             self._items.close()  # the reader of the file in progress, if any
         if self._executor is None:

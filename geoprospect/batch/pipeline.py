@@ -13,7 +13,8 @@ The model and the route network are built once per process (:func:`context`), ne
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -22,14 +23,15 @@ from geoprospect.batch.chunks import Chunk, ReadOptions
 from geoprospect.batch.wkb import encode
 from geoprospect.errors import ValidationFailed
 from geoprospect.features.covariates import sample_rasters
-from geoprospect.io.problems import Problem
-from geoprospect.io.validate import MAX_MESSAGES_PER_RULE, normalise, validate
-from geoprospect.pipeline import WHOLE_SET_COLUMNS, Valuation, score_rows
+from geoprospect.io.findings import Findings
+from geoprospect.io.validate import check, normalise
+from geoprospect.pipeline import PROGRESS_ROWS, WHOLE_SET_COLUMNS, ScoredRows, Valuation, score_in_slices
 from geoprospect.routes.scenario import Scenario
 
 __all__ = ["WHOLE_SET_COLUMNS", "ChunkResult", "Context", "Settings", "context", "score_chunk"]
 
 GEOMETRY = "geometry"
+
 
 
 @dataclass(frozen=True)
@@ -111,7 +113,7 @@ class ChunkResult:
     rows_read: int
     rows_scored: int
     table: object  # pyarrow.Table, None when no row was scored
-    problems: list  # errors of rejected rows, then warnings
+    findings: Findings  # every problem of the chunk, as arrays (messages built when shown)
     whole_set: np.ndarray | None = None  # NPV draws of the scored rows (only when asked)
     rows: np.ndarray | None = None  # 1-based row numbers (in the file) of the scored rows
 
@@ -121,7 +123,8 @@ class ChunkResult:
 
 
 def score_chunk(chunk: Chunk, ctx: Context, *, drop: tuple[str, ...] = (),
-                keep_whole_set: bool = False) -> ChunkResult:
+                keep_whole_set: bool = False, progress: Callable[[int], None] | None = None
+                ) -> ChunkResult:
     """Validate and score one chunk.
 
     Parameters
@@ -133,6 +136,9 @@ def score_chunk(chunk: Chunk, ctx: Context, *, drop: tuple[str, ...] = (),
         Input columns left out of the output (they clash with an output column).
     keep_whole_set : bool
         Also return the NPV of every scored row and draw (``--uncertainty``: P(top-10)).
+    progress : callable, optional
+        Called with a number of rows each time rows are done (rejected rows as soon as they
+        are known, scored rows slice by slice, :data:`PROGRESS_ROWS` at a time).
 
     Returns
     -------
@@ -141,72 +147,45 @@ def score_chunk(chunk: Chunk, ctx: Context, *, drop: tuple[str, ...] = (),
     Raises
     ------
     ValidationFailed
-        A whole-file error (e.g. the required ``name`` column is missing): the file cannot be
-        scored at all.
+        A whole-file error (e.g. a mapped column is missing): the file cannot be scored.
     """
     gdf = chunk.frame()
-    norm, problems = validated(gdf, chunk.file)
-    fatal = [p for p in problems if p.severity == "error" and p.row is None]
+    norm, findings = validated(gdf, chunk.file, ctx.settings.read.columns)
+    fatal = findings.fatal()
     if fatal:
-        raise ValidationFailed(str(fatal[0]), problems)
-    bad = np.unique([p.row for p in problems if p.severity == "error"]).astype(np.int64)
-    good = ~np.isin(norm.index.to_numpy(), bad)
-    ok = norm[good]
+        raise ValidationFailed(str(fatal[0]), fatal)
+    good = ~np.isin(norm.index.to_numpy(), findings.error_rows(), assume_unique=True)
+    ok = norm[good] if not good.all() else norm
     n = len(gdf)
+    if progress is not None and n > len(ok):
+        progress(n - len(ok))
     if not len(ok):
-        return ChunkResult(chunk.file, chunk.start, n, 0, None, problems, rows=np.zeros(0, np.int64))
-    settings = ctx.settings
-    covariates = sample_rasters(ok, dict(settings.rasters)) if settings.rasters else None
-    rows = score_rows(ok, valuation=ctx.valuation, network=ctx.network, investor=settings.investor,
-                      weights=dict(settings.weights) if settings.weights else None,
-                      covariates=covariates, keep_draws=keep_whole_set)
-    added = rows.columns
-    raw = chunk.raw.take(np.flatnonzero(good))
-    table = assemble(raw, ok.geometry.to_numpy(), added, drop=drop)
-    return ChunkResult(chunk.file, chunk.start, n, len(ok), table, problems, rows.draws,
+        return ChunkResult(chunk.file, chunk.start, n, 0, None, findings, rows=np.zeros(0, np.int64))
+    rows = _scored(ok, ctx, keep_whole_set, progress)
+    raw = chunk.raw if good.all() else chunk.raw.take(np.flatnonzero(good))
+    table = assemble(raw, ok.geometry.to_numpy(), rows.columns, drop=drop)
+    return ChunkResult(chunk.file, chunk.start, n, len(ok), table, findings, rows.draws,
                        rows=ok.index.to_numpy(dtype=np.int64))
 
 
-def validated(gdf, file: str):
-    """:func:`~geoprospect.io.validate.normalise` + :func:`~geoprospect.io.validate.validate`, with
-    every failing row named.
-
-    ``validate`` names at most ``MAX_MESSAGES_PER_RULE`` rows per rule and summarises the rest;
-    batch must know every rejected row, so a chunk that hits that cap is split in halves and
-    each half validated again (every rule is per row). Duplicate ids cannot be checked across
-    chunks, so in batch they are warnings (the row is scored) rather than errors.
-    """
-    norm, problems = validate(normalise(gdf, file=file), file=file)
-    if len(gdf) > MAX_MESSAGES_PER_RULE and _capped(problems, MAX_MESSAGES_PER_RULE):
-        half = len(gdf) // 2
-        parts = []
-        for part in (gdf.iloc[:half], gdf.iloc[half:]):
-            lo, hi = part.index[0], part.index[-1]
-            part = part.copy()
-            part.attrs["problems"] = [p for p in gdf.attrs.get("problems", [])
-                                      if (p.row is None and lo == gdf.index[0])
-                                      or (p.row is not None and lo <= p.row <= hi)]
-            part.attrs["source"] = file
-            parts.append(validated(part, file))
-        norm = pd.concat([parts[0][0], parts[1][0]])
-        problems = parts[0][1] + [p for p in parts[1][1] if p.row is not None]
-        return norm, problems
-    problems = [replace(p, severity="warning") if _duplicate_id(p) else p for p in problems]
-    return norm, problems
+def _scored(ok, ctx: Context, keep_whole_set: bool, progress) -> ScoredRows:
+    """:func:`geoprospect.pipeline.score_rows` on the valid rows, in slices when progress is
+    reported (the rows are the same either way)."""
+    settings = ctx.settings
+    covariates = sample_rasters(ok, dict(settings.rasters)) if settings.rasters else None
+    return score_in_slices(ok, rows_per_slice=PROGRESS_ROWS if progress else len(ok), progress=progress,
+                           valuation=ctx.valuation, network=ctx.network, investor=settings.investor,
+                           weights=dict(settings.weights) if settings.weights else None,
+                           covariates=covariates, keep_draws=keep_whole_set)
 
 
-def _duplicate_id(p: Problem) -> bool:
-    return p.field == "id" and p.severity == "error" and p.message.startswith("duplicate id")
-
-
-def _capped(problems: list[Problem], cap: int) -> bool:
-    if any(p.row is None and p.message.startswith("... and") for p in problems):
-        return True
-    counts: dict = {}
-    for p in problems:
-        if p.row is not None and p.severity == "error":
-            counts[p.field] = counts.get(p.field, 0) + 1
-    return any(v >= cap for v in counts.values())
+def validated(gdf, file: str, columns=None):
+    """:func:`~geoprospect.io.validate.normalise` + :func:`~geoprospect.io.validate.check` of one
+    chunk: every failing row is in the findings' arrays (no cap, no second pass). Duplicate ids
+    cannot be checked across chunks, so in batch they are warnings (the row is scored)."""
+    norm, findings = check(normalise(gdf, file=file, columns=columns), file=file)
+    findings.demote("id.duplicate")
+    return norm, findings
 
 
 def assemble(raw, geometry: np.ndarray, added: pd.DataFrame, *, drop: tuple[str, ...] = ()):

@@ -23,6 +23,7 @@ import pandas as pd
 from geoprospect.batch.pipeline import GEOMETRY
 from geoprospect.core.geodesy import lonlat
 from geoprospect.errors import OutputError
+from geoprospect.io.csvsafe import guard_table
 from geoprospect.io.write import atomic_path, output_format, write_table
 
 STREAMED = (".parquet", ".csv")
@@ -88,10 +89,14 @@ class Sink:
     coords_in_columns : bool
         The inputs carry their coordinates in columns (CSV): a CSV output then adds no
         ``lon``/``lat``/``wkt`` columns of its own.
+    guard_csv : bool
+        CSV: prefix text that a spreadsheet would run as a formula with ``'``
+        (:mod:`geoprospect.io.csvsafe`); False writes text as it is.
     """
 
     def __init__(self, target: Path, input_fields: list, *, overwrite: bool = False,
-                 metadata: dict | None = None, coords_in_columns: bool = False) -> None:
+                 metadata: dict | None = None, coords_in_columns: bool = False,
+                 guard_csv: bool = True) -> None:
 
         self.target = Path(target)
         self.ext = self.target.suffix.lower()
@@ -100,6 +105,7 @@ class Sink:
         self.overwrite = overwrite
         self.metadata = metadata or {}
         self.coords_in_columns = coords_in_columns
+        self.guard_csv = guard_csv
         self.rows = 0
         self.schema = None
         self._writer = None
@@ -137,6 +143,8 @@ class Sink:
             import pyarrow.csv as pacsv
 
             flat = self._flat(table)
+            if self.guard_csv:
+                flat = guard_table(flat)
             if self._writer is None:
                 self._writer = pacsv.CSVWriter(self._tmp, flat.schema)
             self._writer.write_table(flat)
@@ -221,7 +229,8 @@ class Sink:
         present = pd.notna(wkb)
         geoms[present] = shapely.from_wkb(wkb[present])
         gdf = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, index=frame.index), crs="EPSG:4326")
-        write_table(gdf, self.target, overwrite=self.overwrite, metadata=self.metadata or None)
+        write_table(gdf, self.target, overwrite=self.overwrite, metadata=self.metadata or None,
+                    guard_csv=self.guard_csv)
 
 
 class _Abort(Exception):

@@ -2,7 +2,10 @@
 
 Subcommands are imported only when invoked, so ``geoprospect --help`` stays fast.
 Exit codes: 0 success, 1 unexpected internal error (a bug; ``--debug`` shows the traceback),
-2 expected failure (bad file, column, value, option) or validation errors, 130 interrupted.
+2 expected failure (bad file, column, value, option; validation errors with ``--strict`` or in
+``validate``; no usable row left), 3 done, but rows with errors were skipped (reported on
+stderr, all of them with ``--json``), 130 interrupted. ``-v``, ``-q`` and ``--debug`` are
+accepted before and after the subcommand.
 """
 
 from __future__ import annotations
@@ -16,6 +19,9 @@ import click
 
 from geoprospect._version import __version__
 from geoprospect.errors import GeoprospectError
+
+EXIT_SKIPPED = 3
+"""Exit code of a command that finished but skipped rows with errors."""
 
 COMMANDS = {
     "layers": ("geoprospect.cli.layers", "layers", "List the bundled layers and their sources."),
@@ -62,7 +68,7 @@ class LazyGroup(click.Group):
         if name not in COMMANDS or not _available(COMMANDS[name][0]):
             return None
         module, attr, _ = COMMANDS[name]
-        return getattr(importlib.import_module(module), attr)
+        return with_verbosity(getattr(importlib.import_module(module), attr))
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(n, COMMANDS[n][2]) for n in self.list_commands(ctx)]
@@ -73,6 +79,56 @@ class LazyGroup(click.Group):
 
 def _debug(ctx: click.Context) -> bool:
     return bool(ctx.params.get("debug")) or bool((ctx.obj or {}).get("debug"))
+
+
+def _set_verbosity(ctx: click.Context, param: click.Parameter, value) -> None:
+    """``-v``/``-q``/``--debug`` given after the subcommand: add to what the group was given."""
+    if not value:
+        return
+    root = ctx.find_root()
+    root.ensure_object(dict)
+    obj = root.obj
+    if param.name == "debug":
+        obj["debug"] = True
+        warnings.showwarning = _DEFAULT_SHOWWARNING
+    else:
+        obj["verbosity"] = obj.get("verbosity", 0) + (value if param.name == "verbose" else -value)
+    logging.getLogger().setLevel(max(logging.DEBUG, logging.WARNING - 10 * obj.get("verbosity", 0)))
+
+
+_VERBOSITY_PARAMS = ("verbose", "quiet", "debug")
+
+
+def with_verbosity(command: click.Command) -> click.Command:
+    """Give ``command`` the group's ``-v``, ``-q`` and ``--debug`` (once; a command that defines
+    one of them keeps its own)."""
+    names = {p.name for p in command.params}
+    if getattr(command, "_geoprospect_verbosity", False):
+        return command
+    extra = [
+        click.Option(["-v", "--verbose"], count=True, expose_value=False, callback=_set_verbosity,
+                     help="More log output (repeatable; also before the command)."),
+        click.Option(["-q", "--quiet"], count=True, expose_value=False, callback=_set_verbosity,
+                     help="Less output: no progress, warnings only (also before the command)."),
+        click.Option(["--debug"], is_flag=True, expose_value=False, callback=_set_verbosity,
+                     help="Show full tracebacks of errors (also before the command)."),
+    ]
+    command.params.extend(o for o in extra if o.name not in names)
+    command._geoprospect_verbosity = True
+    return command
+
+
+def verbosity(ctx: click.Context) -> int:
+    """The verbosity of the run: ``-v`` counts up, ``-q`` down, wherever they were given."""
+    return int((ctx.find_root().obj or {}).get("verbosity", 0))
+
+
+def quiet(ctx: click.Context) -> bool:
+    """``-q`` was given (before or after the subcommand)."""
+    return verbosity(ctx) < 0
+
+
+_DEFAULT_SHOWWARNING = warnings.showwarning
 
 
 def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:
@@ -97,8 +153,11 @@ def cli(ctx: click.Context, verbose: int, quiet: int, debug: bool) -> None:
     logging.basicConfig(level=max(logging.DEBUG, level), format="%(levelname)s: %(message)s")
     if not debug:
         warnings.showwarning = _one_line_warning
+    else:
+        warnings.showwarning = _DEFAULT_SHOWWARNING
     ctx.ensure_object(dict)
     ctx.obj.update(verbosity=verbose - quiet, debug=debug)
+    # the subcommand's own -v/-q/--debug add to these (see with_verbosity)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -7,12 +7,14 @@ from pathlib import Path
 import click
 
 from geoprospect.cli.options import country_option, overwrite_option, parse_countries, read_options
+from geoprospect.cli.rows import finish, keep_usable, load_rows, nothing_left, policy_options
 from geoprospect.errors import OutputError
 from geoprospect.io.bundled import data_date, layer_path
 from geoprospect.io.read import read_layer
+from geoprospect.io.report import RowReport
 from geoprospect.maps import make_map, save_map
 from geoprospect.maps.build import DEFAULT_TITLE
-from geoprospect.pipeline import rank_layer
+from geoprospect.pipeline import rank
 
 
 @click.command("map")
@@ -34,12 +36,15 @@ from geoprospect.pipeline import rank_layer
 @click.option("--no-facilities", is_flag=True, help="Leave out processing and magnet facilities.")
 @click.option("--no-risk", is_flag=True, help="Leave out the country risk choropleth.")
 @overwrite_option
-def map_command(layer_file, layer, crs, encoding, output, offline, route_top, legs_file, country,
-                title, surface, no_facilities, no_risk, overwrite):
+@policy_options
+@click.pass_context
+def map_command(ctx, layer_file, layer, crs, encoding, columns, output, offline, route_top, legs_file,
+                country, title, surface, no_facilities, no_risk, overwrite, strict, as_json):
     """Publish LAYER as an interactive map in one HTML file.
 
     LAYER is a ranked table (it has a ``score`` column, e.g. from ``geoprospect rank -o``) or an
     unranked deposit layer, which is ranked first; without LAYER the bundled deposits are ranked.
+    Rows with errors are skipped and reported (exit 3; --strict: exit 2, no map written).
     """
     import geopandas as gpd
 
@@ -47,14 +52,17 @@ def map_command(layer_file, layer, crs, encoding, output, offline, route_top, le
     if Path(output).suffix.lower() not in {".html", ".htm"}:
         raise OutputError(f"{output}: a map is written as .html")
     codes = parse_countries(country)
-    ranked = None
-    if layer_file is not None:
-        table = read_layer(layer_file, layer=layer, crs=crs, encoding=encoding)
-        if "score" in table.columns:
-            ranked = table
-    if ranked is None:
-
-        ranked = rank_layer(layer_file, layer=layer, crs=crs, encoding=encoding, countries=codes)
+    report = RowReport()
+    if layer_file is None:
+        gdf = load_rows([str(layer_path("deposits.geojson"))], report=report)
+    else:
+        table = read_layer(layer_file, layer=layer, crs=crs, encoding=encoding, columns=columns)
+        ranked = table if "score" in table.columns else None  # a ranked table is drawn as it is
+        gdf = None if ranked is not None else keep_usable(table, columns=columns, strict=strict,
+                                                           report=report, path=layer_file)
+    if gdf is not None:
+        nothing_left(report)
+        ranked = rank(gdf, countries=codes)
     if codes and "country" in ranked.columns:
         ranked = ranked[ranked["country"].astype("string").str.upper().isin(codes).fillna(False)]
     legs = ranked.attrs.get("route_legs")
@@ -76,3 +84,4 @@ def map_command(layer_file, layer, crs, encoding, output, offline, route_top, le
     skipped = f", {info['skipped']} without location" if info["skipped"] else ""
     click.echo(f"wrote {output}: {info['shown']} deposits{skipped}{' (offline)' if offline else ''}",
                err=True)
+    finish(ctx, report, as_json=as_json)

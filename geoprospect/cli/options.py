@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
+
 import click
 
-from geoprospect.core.messages import first_and_more
-from geoprospect.errors import RasterError, ValidationFailed
+from geoprospect.errors import LayerError, RasterError
 from geoprospect.features.covariates import parse_raster_options
 from geoprospect.io.countries import to_iso3
-from geoprospect.io.validate import errors_in, load_layer
+from geoprospect.io.mapping import column_map
 from geoprospect.model.mcda import parse_weights
 
 layer_option = click.option(
@@ -41,11 +42,37 @@ def output_option(required: bool = False):
     )
 
 
+columns_option = click.option(
+    "--columns", "columns", default=None, metavar='COL=HEADER,...',
+    help='Which header holds which column, e.g. name=DEP_NAME,treo_pct="TREO (%)",lat=LAT_DD '
+    "(wins over the built-in aliases).",
+)
+columns_file_option = click.option(
+    "--columns-file", "columns_file", type=click.Path(dir_okay=False), default=None,
+    metavar="FILE.toml", help="The same mapping as a TOML file ([columns] name = \"DEP_NAME\"); "
+    "--columns adds to it.",
+)
+
+
 def read_options(func):
-    """Apply --layer, --crs and --encoding."""
-    for opt in (encoding_option, crs_option, layer_option):
-        func = opt(func)
-    return func
+    """Apply --layer, --crs, --encoding, --columns and --columns-file.
+
+    The command receives ``layer``, ``crs``, ``encoding`` and ``columns``: the two mapping
+    options parsed into one :class:`~geoprospect.io.mapping.ColumnMap` (or None).
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args, columns=None, columns_file=None, **kwargs):
+        try:
+            mapping = column_map(columns, columns_file)
+        except LayerError as exc:
+            hint = f"--{(exc.option or 'columns').replace('_', '-')}"
+            raise click.BadParameter(str(exc), param_hint=hint) from None
+        return func(*args, columns=mapping, **kwargs)
+
+    for opt in (columns_file_option, columns_option, encoding_option, crs_option, layer_option):
+        wrapper = opt(wrapper)
+    return wrapper
 
 
 def parse_countries(value: str | None, option: str = "--country") -> list[str] | None:
@@ -93,20 +120,6 @@ weights_option = click.option(
     help="Switch to the transparent weighted multi-criteria score.",
 )
 """Click option ``--weights``; the parameter arrives parsed (dict or None)."""
-
-
-def load_valid(path, *, layer=None, crs=None, encoding=None, point_to_validate: bool = True):
-    """Read and validate a layer for a command; any validation error stops it.
-
-    Raises :class:`~geoprospect.errors.ValidationFailed` with the first error and how many more
-    (pointing at ``geoprospect validate PATH`` unless ``point_to_validate`` is false).
-    """
-    gdf, problems = load_layer(path, layer=layer, crs=crs, encoding=encoding)
-    errs = errors_in(problems)
-    if errs:
-        hint = f"run `geoprospect validate {path}`" if point_to_validate else ""
-        raise ValidationFailed(first_and_more(errs, hint=hint), problems)
-    return gdf
 
 
 def valuation_options(func):

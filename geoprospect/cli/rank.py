@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
+from geoprospect.cli import quiet
 from geoprospect.cli.options import (
     country_option,
-    load_valid,
     output_option,
     overwrite_option,
     parse_countries,
@@ -15,15 +15,21 @@ from geoprospect.cli.options import (
     valuation_options,
     weights_option,
 )
+from geoprospect.cli.progress import Bar
+from geoprospect.cli.rows import finish, load_rows, network_rows, nothing_left, policy_options
 from geoprospect.cli.scenario import parse_scenario, scenario_options
 from geoprospect.errors import LayerError
 from geoprospect.features.covariates import sample_rasters
 from geoprospect.io.bundled import data_date, layer_path
 from geoprospect.io.reference import price_deck
+from geoprospect.io.report import RowReport
 from geoprospect.io.write import write_table
 from geoprospect.maps import make_map, save_map
 from geoprospect.pipeline import Valuation, top_table
 from geoprospect.pipeline import rank as rank_deposits
+
+PROGRESS_FROM = 5_000
+"""Rows from which rank shows a progress bar (on a terminal, without -q)."""
 
 
 @click.command()
@@ -59,22 +65,32 @@ from geoprospect.pipeline import rank as rank_deposits
               "from the map's popups: column sheet_href).")
 @click.option("--sheets-top", "sheets_top", type=click.IntRange(min=1), default=10, show_default=True,
               help="How many top deposits get a sheet.")
-def rank(layers, layer, crs, encoding, country, model_path, price_scenario, ndpr_price,
+@click.option("--raw-csv", is_flag=True,
+              help="CSV output: write text exactly as it is (no ' before =, +, -, @; for programs).")
+@policy_options
+@click.pass_context
+def rank(ctx, layers, layer, crs, encoding, columns, country, model_path, price_scenario, ndpr_price,
          discount_rate, prices_path, weights, top, draws, seed,
          exclude_flagged, exclude_committed, investor, as_of, lift_policy, apply_policy, avoid,
          status, avoid_passage, to, network_path, rasters, output, overwrite, map_path, offline,
-         route_top, sheets_dir, sheets_top):
+         route_top, sheets_dir, sheets_top, raw_csv, strict, as_json):
     """Rank deposits in LAYERS (default: the bundled five-country deposits).
 
     Prints the ranked table and writes OUT (-o) in any supported format; .json gives plain
-    records with every output column.
+    records with every output column. Rows with errors are skipped and reported (exit 3;
+    --strict: exit 2, nothing written).
     """
 
     parsed = weights
     countries = parse_countries(country)
-    scenario = parse_scenario(avoid, status, avoid_passage, to, network_path, investor, as_of, lift_policy,
-                              apply_policy)
-    gdf = _load(layers, layer, crs, encoding)
+    scenario = parse_scenario(avoid, status, avoid_passage, to, network_path, investor, as_of,
+                              lift_policy, apply_policy)
+    report = RowReport()
+    paths = layers or (str(layer_path("deposits.geojson")),)
+    gdf = load_rows(paths, layer=layer, crs=crs, encoding=encoding, columns=columns, strict=strict,
+                    report=report)
+    nothing_left(report)
+    network = network_rows(scenario.network(), strict=strict) if network_path else None
 
     covariates = None
     if rasters:
@@ -82,14 +98,18 @@ def rank(layers, layer, crs, encoding, country, model_path, price_scenario, ndpr
         covariates = sample_rasters(gdf, rasters)
     valuation = Valuation.load(model_path, price_scenario_name=price_scenario, ndpr_price=ndpr_price,
                                discount_rate=discount_rate, draws=draws, seed=seed)
-    ranked = rank_deposits(gdf, valuation=valuation, weights=parsed, countries=countries,
-                           seed=seed, exclude_flagged=exclude_flagged, exclude_committed=exclude_committed,
-                           investor=investor, scenario=scenario, prices=price_deck(prices_path),
-                           covariates=covariates, routes=max(route_top, 0) if map_path else 0)
+    with Bar("scoring", len(gdf), enabled=not quiet(ctx) and len(gdf) >= PROGRESS_FROM) as bar:
+        ranked = rank_deposits(gdf, valuation=valuation, weights=parsed, countries=countries,
+                               seed=seed, exclude_flagged=exclude_flagged,
+                               exclude_committed=exclude_committed, investor=investor,
+                               scenario=scenario, prices=price_deck(prices_path),
+                               covariates=covariates, routes=max(route_top, 0) if map_path else 0,
+                               progress=bar.advance if bar.enabled else None)
     if ranked.empty:
         raise LayerError("no deposits left to rank (check --country, --exclude-flagged and "
                          "--exclude-committed)")
-    _print(top_table(ranked, top), ranked, parsed)
+    if not as_json:
+        _print(top_table(ranked, top), ranked, parsed)
     if sheets_dir:
         from geoprospect.cli.sheet import write_ranked_sheets
 
@@ -99,7 +119,7 @@ def rank(layers, layer, crs, encoding, country, model_path, price_scenario, ndpr
     metadata = _metadata(ranked)
     if output:
 
-        write_table(ranked, output, overwrite=overwrite, metadata=metadata)
+        write_table(ranked, output, overwrite=overwrite, metadata=metadata, guard_csv=not raw_csv)
         click.echo(f"wrote {len(ranked)} rows to {output}", err=True)
     if map_path:
         import geopandas as gpd
@@ -111,29 +131,7 @@ def rank(layers, layer, crs, encoding, country, model_path, price_scenario, ndpr
                      data_date=metadata["data_date"], top_routes=route_top)
         save_map(m, map_path, offline=offline, overwrite=overwrite)
         click.echo(f"wrote map {map_path}{' (offline)' if offline else ''}", err=True)
-
-
-def _load(layers, layer, crs, encoding):
-    import pandas as pd
-
-
-    if not layers:
-
-        layers = (str(layer_path("deposits.geojson")),)
-    frames = []
-    for path in layers:
-        frames.append(load_valid(path, layer=layer, crs=crs, encoding=encoding))
-    if len(frames) == 1:
-        return frames[0]
-    import geopandas as gpd
-
-    merged = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs="EPSG:4326")
-    dup = merged["id"].astype(str).duplicated()
-    if dup.any():
-
-        raise LayerError(f"id {merged.loc[dup, 'id'].iloc[0]!r} appears in more than one layer")
-    merged.index = pd.RangeIndex(1, len(merged) + 1, name="row")
-    return merged
+    finish(ctx, report, as_json=as_json, network=network)
 
 
 def _metadata(ranked) -> dict:

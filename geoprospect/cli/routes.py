@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import click
 
-from geoprospect.cli.options import load_valid, output_option, overwrite_option, read_options
+from geoprospect.cli.options import output_option, overwrite_option, read_options
+from geoprospect.cli.rows import finish, load_rows, network_rows, nothing_left, policy_options
 from geoprospect.cli.scenario import build_network, scenario_options
 from geoprospect.errors import LayerError
-from geoprospect.io.bundled import layer_path
+from geoprospect.io.bundled import layer_path as bundled_path
+from geoprospect.io.report import RowReport
 from geoprospect.io.write import write_table
 from geoprospect.routes import build_routes
 
@@ -24,25 +26,36 @@ GEO_EXTENSIONS = (".geojson", ".geojsonl", ".gpkg", ".parquet", ".fgb")
 @scenario_options
 @output_option()
 @overwrite_option
-def routes(layer_path, layer, crs, encoding, deposit, k, investor, as_of, lift_policy, apply_policy, avoid,
-           status, avoid_passage, to, network_path, output, overwrite):
+@click.option("--raw-csv", is_flag=True,
+              help="CSV output: write text exactly as it is (no ' before =, +, -, @; for programs).")
+@policy_options
+@click.pass_context
+def routes(ctx, layer_path, layer, crs, encoding, columns, deposit, k, investor, as_of, lift_policy,
+           apply_policy, avoid, status, avoid_passage, to, network_path, output, overwrite, raw_csv,
+           strict, as_json):
     """Best processing route and alternatives for the deposits in LAYER_PATH (default: bundled).
 
     Each route runs deposit -> export port -> sea -> plants (cracking, separation, metal/alloy)
     -> a magnet maker in the --to market, with km, days, USD and CO2 per tonne of concentrate.
     -o writes the route table (.csv .json .xlsx) or, for map formats (.geojson .gpkg .parquet
-    .fgb .geojsonl), one LineString per leg with the route totals.
+    .fgb .geojsonl), one LineString per leg with the route totals. Rows with errors are skipped
+    and reported (exit 3; --strict: exit 2).
     """
 
-    gdf = _load(layer_path, layer, crs, encoding)
+    report = RowReport()
+    gdf = load_rows([layer_path or str(bundled_path("deposits.geojson"))], layer=layer, crs=crs,
+                    encoding=encoding, columns=columns, strict=strict, report=report)
+    nothing_left(report)
     if deposit:
         gdf = _select(gdf, deposit)
     network = build_network(avoid, status, avoid_passage, to, network_path, investor, as_of, lift_policy,
                             apply_policy)
+    skipped_network = network_rows(network, strict=strict) if network_path else None
     plan = build_routes(gdf, network, k=k)
     if plan.table.empty:
         raise LayerError("no deposits to route")
-    _print(plan, network)
+    if not as_json:
+        _print(plan, network)
     if output:
         from pathlib import Path
 
@@ -53,16 +66,9 @@ def routes(layer_path, layer, crs, encoding, deposit, k, investor, as_of, lift_p
         else:
             frame = plan.table
         write_table(frame, output, overwrite=overwrite,
-                    metadata={"routes": network.describe()})
+                    metadata={"routes": network.describe()}, guard_csv=not raw_csv)
         click.echo(f"wrote {len(frame)} rows to {output}", err=True)
-
-
-def _load(path, layer, crs, encoding):
-
-    if not path:
-
-        path = str(layer_path("deposits.geojson"))
-    return load_valid(path, layer=layer, crs=crs, encoding=encoding)
+    finish(ctx, report, as_json=as_json, network=skipped_network)
 
 
 def _select(gdf, wanted: str):

@@ -1,20 +1,20 @@
 """``geoprospect score``: batch-score candidate sites with the model ``rank`` uses.
 
-Exit codes (as for every command): 0 the output was written (rejected rows, if any, are
-reported); 2 nothing could be done as asked (bad option, unreadable input, output exists,
-``--strict`` and a bad row) or an input file failed as a whole (the other files' output is
-still written); 130 interrupted (no output left behind).
+Exit codes (as for every command): 0 every row was scored; 3 the output was written without
+the rows that failed validation (reported); 2 nothing could be done as asked (bad option,
+unreadable input, output exists, ``--strict`` and a bad row, every row rejected) or an input
+file failed as a whole (the other files' output is still written); 130 interrupted (no output
+left behind).
 """
 
 from __future__ import annotations
-
-import sys
 
 import click
 
 from geoprospect.batch import Settings, Summary, WholeSet, expand_inputs, plan, run_dask, run_local
 from geoprospect.batch.chunks import ReadOptions, count_rows
 from geoprospect.batch.engine_local import Hooks
+from geoprospect.cli import EXIT_SKIPPED, quiet
 from geoprospect.cli.options import (
     overwrite_option,
     raster_option,
@@ -22,12 +22,11 @@ from geoprospect.cli.options import (
     valuation_options,
     weights_option,
 )
+from geoprospect.cli.progress import Bar
+from geoprospect.cli.rows import Reporter, finish_network, network_rows
 from geoprospect.cli.scenario import parse_scenario, scenario_options
 from geoprospect.core.cache import file_sha256
 from geoprospect.io.bundled import data_date
-
-MAX_SHOWN = 20
-"""Rejected rows listed on stderr; the rest are counted (all of them are in --json)."""
 
 
 @click.command()
@@ -66,16 +65,20 @@ MAX_SHOWN = 20
 @click.option("--threads", "threads", is_flag=True,
               help="With --engine dask and no --scheduler: LocalCluster workers as threads of this "
                    "process (quicker start, shared memory) instead of processes.")
-@click.option("--strict", is_flag=True, help="Any row that fails validation aborts the run.")
-@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no report on stderr.")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
+@click.option("--strict", is_flag=True, help="Any row that fails validation aborts the run (exit 2, "
+              "nothing written); by default such rows are left out and reported (exit 3).")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print a JSON summary on stdout (every rejected row, with its reason).")
+@click.option("--raw-csv", is_flag=True,
+              help="CSV output: write text exactly as it is (no ' before =, +, -, @; for programs).")
 @overwrite_option
 @click.pass_context
-def score(ctx, inputs, output, out_dir, fmt, layer, crs, encoding, model_path, price_scenario,
-          ndpr_price, discount_rate, weights, rasters, investor, as_of, lift_policy, apply_policy,
-          avoid, status, avoid_passage, to, network_path, add_rank, draws, seed, chunk_size,
+def score(ctx, inputs, output, out_dir, fmt, layer, crs, encoding, columns, model_path,
+          price_scenario, ndpr_price, discount_rate, weights, rasters, investor, as_of, lift_policy,
+          apply_policy, avoid, status, avoid_passage, to, network_path, add_rank, draws, seed,
+          chunk_size,
           engine, scheduler, workers,
-          threads, strict, quiet, as_json, overwrite):
+          threads, strict, as_json, raw_csv, overwrite):
     """Score every row of INPUT... (files, globs, folders) with the model `rank` uses.
 
     \b
@@ -90,7 +93,7 @@ def score(ctx, inputs, output, out_dir, fmt, layer, crs, encoding, model_path, p
     reason) and skipped; the rest are scored (--strict: nothing is written).
     """
 
-    quiet = quiet or (ctx.obj or {}).get("verbosity", 0) < 0
+    silent = quiet(ctx)
     if engine == "dask" and (out_dir or add_rank or draws):
         raise click.UsageError("--engine dask writes one partitioned GeoParquet output (-o); "
                                "--out-dir, --rank and --uncertainty need --engine local")
@@ -105,12 +108,16 @@ def score(ctx, inputs, output, out_dir, fmt, layer, crs, encoding, model_path, p
         rasters=tuple((name, str(path)) for name, path in (rasters or {}).items()),
         price_scenario=price_scenario, ndpr_price=ndpr_price, discount_rate=discount_rate,
         value_draws=draws if draws > 0 else 100,
-        read=ReadOptions(layer=layer, crs=crs, encoding=encoding),
+        read=ReadOptions(layer=layer, crs=crs, encoding=encoding, columns=columns),
     )
     metadata = _metadata(model_path)
     summary = Summary(engine=engine)
-    reporter = _Reporter(quiet)
-    with _progress(quiet, [count_rows(f, settings.read) for f in files]) as bar:
+    network = network_rows(settings.scenario.network(), strict=strict) \
+        if settings.scenario.network_path else None
+    reporter = Reporter(ctx, verb="rejected")
+    counts = [count_rows(f, settings.read) for f in files]
+    total = sum(counts) if all(c is not None for c in counts) else None
+    with Bar("scoring", total, enabled=not silent) as bar:
         hooks = Hooks(progress=bar.advance, problems=reporter, ready=bar.start)
         if engine == "dask":
             bar.start()
@@ -123,17 +130,30 @@ def score(ctx, inputs, output, out_dir, fmt, layer, crs, encoding, model_path, p
         else:
             jobs = plan(files, output, out_dir, "." + fmt)
             run_local(jobs, settings, workers=workers, strict=strict, whole=WholeSet(add_rank, draws, seed),
-                      overwrite=overwrite, metadata=metadata, summary=summary, hooks=hooks)
-    reporter.close(summary)
+                      overwrite=overwrite, metadata=metadata, summary=summary, hooks=hooks,
+                      guard_csv=not raw_csv)
+    reporter.close(summary, line=False)
+    if not silent:
+        tail = f"; exit code {EXIT_SKIPPED}" if summary.rows_rejected else ""
+        click.echo(f"scored {summary.rows_scored:,} of {summary.rows_read:,} rows ({summary.rows_rejected:,} "
+                   f"rejected{tail}) in {summary.seconds or 0:.1f} s -> "
+                   f"{', '.join(map(str, summary.outputs))}", err=True)
+    if network is not None:
+        finish_network(ctx, network)
     if as_json:
         import json
 
-        click.echo(json.dumps(summary.to_dict(), indent=1, default=str))
+        doc = summary.to_dict()
+        if network is not None:
+            doc["network"] = network.to_dict()
+        click.echo(json.dumps(doc, indent=1, default=str))
     if summary.failed_files:
         n = len(summary.failed_files)
         click.echo(f"Error: {n} of {len(summary.files)} input file(s) could not be scored "
                    f"(first: {summary.failed_files[0].error})", err=True)
         ctx.exit(2)
+    if summary.rows_rejected or (network is not None and network.rows_skipped):
+        ctx.exit(EXIT_SKIPPED)
 
 
 def _metadata(model_path) -> dict:
@@ -149,79 +169,3 @@ def _metadata(model_path) -> dict:
     except OSError:
         pass
     return meta
-
-
-class _Reporter:
-    """Rejected rows on stderr (the first MAX_SHOWN), then one closing line."""
-
-    def __init__(self, quiet: bool) -> None:
-        self.quiet = quiet
-        self.shown = 0
-
-    def __call__(self, problems: list) -> None:
-        if self.quiet:
-            return
-        for p in problems:
-            if p.severity != "error":
-                continue
-            if self.shown < MAX_SHOWN:
-                click.echo(f"rejected: {p}", err=True)
-            self.shown += 1
-
-    def close(self, summary) -> None:
-        if self.quiet:
-            return
-        if self.shown > MAX_SHOWN:
-            click.echo(f"... and {self.shown - MAX_SHOWN} more rejected rows (all in --json)", err=True)
-        d = summary.to_dict()
-        outs = ", ".join(d["outputs"])
-        click.echo(f"scored {d['rows_scored']:,} of {d['rows_read']:,} rows ({d['rows_rejected']:,} "
-                   f"rejected) in {d['seconds']:.1f} s -> {outs}", err=True)
-
-
-class _progress:
-    """A rich progress bar on stderr (only on a terminal, not with -q).
-
-    Yields itself: :meth:`start` shows the bar (its refresh thread starts then, so the local
-    engine calls it only after forking its workers), :meth:`advance` counts rows (and starts
-    the bar if need be).
-    """
-
-    def __init__(self, quiet: bool, counts: list) -> None:
-        self.enabled = not quiet and sys.stderr.isatty()
-        self.total = sum(counts) if all(c is not None for c in counts) else None
-        self._progress = None
-        self._task = None
-
-    def __enter__(self) -> _progress:
-        return self
-
-    def start(self) -> None:
-        if not self.enabled or self._progress is not None:
-            return
-        from rich.console import Console
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
-        )
-
-        self._progress = Progress(TextColumn("scoring"), BarColumn(), MofNCompleteColumn(),
-                                  TimeElapsedColumn(), TimeRemainingColumn(),
-                                  console=Console(stderr=True), transient=True)
-        self._progress.start()
-        self._task = self._progress.add_task("rows", total=self.total)
-
-    def advance(self, n: int) -> None:
-        if not self.enabled:
-            return
-        self.start()
-        self._progress.advance(self._task, n)
-
-    def __exit__(self, *exc):
-        if self._progress is not None:
-            self._progress.stop()
-        return False

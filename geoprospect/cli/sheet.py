@@ -12,10 +12,12 @@ from pathlib import Path
 
 import click
 
-from geoprospect.cli.options import load_valid, overwrite_option, read_options, valuation_options
+from geoprospect.cli.options import overwrite_option, read_options, valuation_options
+from geoprospect.cli.rows import finish, load_rows, nothing_left, policy_options
 from geoprospect.cli.scenario import parse_scenario, scenario_options
 from geoprospect.errors import LayerError
 from geoprospect.io.bundled import layer_path
+from geoprospect.io.report import RowReport
 
 SCENARIO_TABLES = (".csv", ".json", ".xlsx")
 
@@ -38,9 +40,12 @@ SCENARIO_TABLES = (".csv", ".json", ".xlsx")
               metavar="FILE", help="Scenario results to show (.csv/.json/.xlsx with id, scenario, "
               "npv_musd_p50, rank, assigned_plant_id, delta_npv_musd; from `geoprospect scenario`).")
 @overwrite_option
-def sheet(deposits, layer_file, layer, crs, encoding, out_dir, model_path, price_scenario, ndpr_price,
-          discount_rate, draws, seed, investor, as_of, lift_policy, apply_policy, avoid, status,
-          avoid_passage, to, network_path, scenarios_path, overwrite):
+@policy_options
+@click.pass_context
+def sheet(ctx, deposits, layer_file, layer, crs, encoding, columns, out_dir, model_path,
+          price_scenario, ndpr_price, discount_rate, draws, seed, investor, as_of, lift_policy,
+          apply_policy, avoid, status, avoid_passage, to, network_path, scenarios_path, overwrite,
+          strict, as_json):
     """Write a one-page deal sheet for each DEPOSIT (its id or name, case-insensitive).
 
     Each sheet holds the key facts with their sources, the value waterfall, the NPV band, a
@@ -53,8 +58,10 @@ def sheet(deposits, layer_file, layer, crs, encoding, out_dir, model_path, price
 
     scenario = parse_scenario(avoid, status, avoid_passage, to, network_path, investor, as_of, lift_policy,
                               apply_policy)
-    gdf = load_valid(layer_file or str(layer_path("deposits.geojson")), layer=layer, crs=crs,
-                     encoding=encoding)
+    report = RowReport()
+    gdf = load_rows([layer_file or str(layer_path("deposits.geojson"))], layer=layer, crs=crs,
+                    encoding=encoding, columns=columns, strict=strict, report=report)
+    nothing_left(report)
     ids = resolve_deposits(gdf, deposits)
     scenarios = read_scenarios(scenarios_path) if scenarios_path else None
     valuation = Valuation.load(model_path, price_scenario_name=price_scenario, ndpr_price=ndpr_price,
@@ -66,6 +73,7 @@ def sheet(deposits, layer_file, layer, crs, encoding, out_dir, model_path, price
     for s in done:
         click.echo(f"wrote {s.path}", err=True)
     click.echo(f"wrote {Path(out_dir) / 'index.html'} ({len(done)} sheet{'s' * (len(done) != 1)})", err=True)
+    finish(ctx, report, as_json=as_json)
 
 
 def resolve_deposits(gdf, wanted) -> list[str]:

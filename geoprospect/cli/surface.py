@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
+from geoprospect.cli import quiet
 from geoprospect.cli.options import overwrite_option, parse_countries, valuation_options
+from geoprospect.cli.progress import Bar
+from geoprospect.cli.rows import finish, network_rows, policy_options
 from geoprospect.cli.scenario import build_network, scenario_options
 from geoprospect.errors import RasterError
+from geoprospect.io.report import RowReport
 from geoprospect.pipeline import Valuation
 from geoprospect.surfaces.grid import country_grid
 from geoprospect.surfaces.write import parse_grade, write_surface
@@ -31,16 +33,18 @@ from geoprospect.surfaces.write import parse_grade, write_surface
 @click.option("-o", "--output", "output", type=click.Path(dir_okay=False), required=True,
               help="The GeoTIFF to write, e.g. maps/malawi.tif.")
 @overwrite_option
+@policy_options
 @click.pass_context
 def surface(ctx, country, resolution, grade, model_path, price_scenario, ndpr_price, discount_rate,
             investor, as_of, lift_policy, apply_policy, avoid, status, avoid_passage, to, network_path,
-            output, overwrite):
+            output, overwrite, strict, as_json):
     """Write a GeoTIFF of the cost of the best route from every cell of a country.
 
     Band 1: cost to the cheapest compatible first plant (USD/t concentrate). With --grade, band 2:
     the value score (0-100, from the screening NPV) of a deposit with those attributes there. Tiled, DEFLATE
     compressed, with overviews; nodata (-9999) outside the country. Computed window by window,
-    so memory stays flat for any size.
+    so memory stays flat for any size. Features of a --network layer that are not lines (or have
+    an unknown mode) are left out and reported (exit 3; --strict: exit 2, nothing written).
     """
 
     codes = parse_countries(country) or []
@@ -55,30 +59,20 @@ def surface(ctx, country, resolution, grade, model_path, price_scenario, ndpr_pr
         click.echo("warning: --model only matters for the score band (give --grade)", err=True)
     valuation = Valuation.load(model_path, price_scenario_name=price_scenario, ndpr_price=ndpr_price,
                                discount_rate=discount_rate, draws=0) if attrs is not None else None
-    network = build_network(avoid, status, avoid_passage, to, network_path, investor, as_of, lift_policy,
-                            apply_policy)
-    quiet = (ctx.find_root().obj or {}).get("verbosity", 0) < 0
-    click.echo(f"{grid.iso3}: {grid.width} x {grid.height} cells of {grid.dx:.6g} x {grid.dy:.6g} deg",
-               err=True)
-    with click.progressbar(length=1, label="windows", file=sys.stderr if not quiet else _Null(),
-                           show_pos=True) as bar:
+    network = build_network(avoid, status, avoid_passage, to, network_path, investor, as_of,
+                            lift_policy, apply_policy)
+    skipped = network_rows(network, strict=strict) if network_path else None
+    silent = quiet(ctx)
+    if not silent:
+        click.echo(f"{grid.iso3}: {grid.width} x {grid.height} cells of {grid.dx:.6g} x {grid.dy:.6g} deg",
+                   err=True)
+    with Bar("windows", enabled=not silent) as bar:
         def progress(done: int, total: int) -> None:
-            bar.length = total
-            bar.update(1)
+            if done <= 1:
+                bar.stage("windows", total)
+            bar.advance(1)
 
         write_surface(output, grid.iso3, resolution, grade=attrs, valuation=valuation, network=network,
                       overwrite=overwrite, progress=progress)
     click.echo(f"wrote {output}", err=True)
-
-
-class _Null:
-    """A file that swallows progress output (``-q``)."""
-
-    def write(self, text: str) -> int:
-        return len(text)
-
-    def flush(self) -> None:
-        pass
-
-    def isatty(self) -> bool:
-        return False
+    finish(ctx, RowReport(), as_json=as_json, network=skipped)

@@ -20,7 +20,7 @@ from geoprospect.io.validate import errors_in, load_layer
               help="Report format; json is for scripts.")
 @click.option("--warnings/--no-warnings", "show_warnings", default=True,
               help="Also list warnings (repairs, unknown categories).")
-def validate(layers, layer, crs, encoding, fmt, show_warnings):
+def validate(layers, layer, crs, encoding, columns, fmt, show_warnings):
     """Check LAYERS against the deposit schema and list every problem.
 
     Each problem names the file, the 1-based row (with id/name) and the field. Exit code 0 when
@@ -31,7 +31,7 @@ def validate(layers, layer, crs, encoding, fmt, show_warnings):
     failed = False
     for path in layers:
         try:
-            gdf, problems = load_layer(path, layer=layer, crs=crs, encoding=encoding)
+            gdf, problems = load_layer(path, layer=layer, crs=crs, encoding=encoding, columns=columns)
             rows = len(gdf)
         except LayerError as exc:
             problems, rows = [], None

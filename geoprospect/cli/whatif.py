@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import click
 
-from geoprospect.cli.options import load_valid, output_option, overwrite_option, read_options
+from geoprospect.cli.options import output_option, overwrite_option, read_options
+from geoprospect.cli.rows import finish, load_rows, nothing_left, strict_option
 from geoprospect.cli.scenario import parse_scenario, scenario_options
 from geoprospect.errors import LayerError
 from geoprospect.io.bundled import data_date, layer_path
+from geoprospect.io.report import RowReport
 from geoprospect.io.write import write_table
 
 
@@ -46,12 +48,16 @@ from geoprospect.io.write import write_table
 @scenario_options
 @output_option()
 @overwrite_option
+@strict_option
 @click.option("--json", "as_json", is_flag=True, help="Print the table as JSON records on stdout.")
+@click.pass_context
 def scenario(
+    ctx,
     layer_file,
     layer,
     crs,
     encoding,
+    columns,
     scenarios_path,
     only,
     model_path,
@@ -69,6 +75,7 @@ def scenario(
     network_path,
     output,
     overwrite,
+    strict,
     as_json,
 ):
     """Value and rank LAYER_FILE (default: the bundled deposits) under each named scenario.
@@ -90,9 +97,17 @@ def scenario(
     base = parse_scenario(
         avoid, status, avoid_passage, to, network_path, investor, as_of, lift_policy, apply_policy
     )
-    gdf = load_valid(
-        layer_file or str(layer_path("deposits.geojson")), layer=layer, crs=crs, encoding=encoding
+    report = RowReport()
+    gdf = load_rows(
+        [layer_file or str(layer_path("deposits.geojson"))],
+        layer=layer,
+        crs=crs,
+        encoding=encoding,
+        columns=columns,
+        strict=strict,
+        report=report,
     )
+    nothing_left(report)
     if gdf.empty:
         raise LayerError("no deposits to value")
     table = run_scenarios(
@@ -120,6 +135,7 @@ def scenario(
             },
         )
         click.echo(f"wrote {len(table)} rows to {output}", err=True)
+    finish(ctx, report, as_json=False)  # --json prints the table; skipped rows go to stderr
 
 
 def _print(table, whatifs, top: int, movers) -> None:

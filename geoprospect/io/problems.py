@@ -1,4 +1,7 @@
-"""A problem found in a layer (file, row, field and what is wrong), and helpers to report them."""
+"""A problem found in a layer (file, row, field and what is wrong), as shown to people.
+
+Validation keeps problems as arrays (:mod:`geoprospect.io.findings`) and builds a Problem only
+for what is printed or listed."""
 
 from __future__ import annotations
 
@@ -46,47 +49,3 @@ class Problem:
     def to_dict(self) -> dict:
         """Return the problem as a plain dict (for JSON reports)."""
         return asdict(self)
-
-
-def report(problems, file, rows, field, message, ident, severity="error") -> None:
-    """Append one Problem per row (``message(row)`` builds its text), capped with a count."""
-    rows = list(rows)
-    for r in rows[:MAX_MESSAGES_PER_RULE]:
-        problems.append(Problem(file, int(r), field, message(r), severity, ident.get(r, "")))
-    if len(rows) > MAX_MESSAGES_PER_RULE:
-        problems.append(Problem(file, None, field, f"... and {len(rows) - MAX_MESSAGES_PER_RULE} "
-                                "more rows like this", severity))
-
-
-def row_identity(gdf) -> dict:
-    """Row -> 'id=..., name=...' text, built lazily only for the rows that need it."""
-    return _LazyIdentity(gdf)
-
-
-class _LazyIdentity(dict):
-    """Row label -> "id=..., name=..." on demand. The columns are taken out once as plain arrays:
-    ``gdf.at`` per problem would make pandas deep-copy ``gdf.attrs`` (which holds the problem
-    list) on every lookup, quadratic in the number of problems."""
-
-    def __init__(self, gdf) -> None:
-        super().__init__()
-        self._gdf = gdf
-        self._pos: dict | None = None
-        self._cols: dict = {}
-
-    def get(self, row, default=""):
-        import pandas as pd
-
-        if self._pos is None:  # taken out on the first lookup, when the frame is final
-            gdf = self._gdf
-            self._pos = {label: i for i, label in enumerate(gdf.index)}
-            self._cols = {c: gdf[c].to_numpy(dtype=object) for c in ("id", "name") if c in gdf.columns}
-        i = self._pos.get(row)
-        if i is None:
-            return default
-        parts = []
-        for col, values in self._cols.items():
-            v = values[i]
-            if pd.notna(v) and str(v).strip():
-                parts.append(f"{col}={str(v)[:40]}")
-        return ", ".join(parts) or default

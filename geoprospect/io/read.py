@@ -22,14 +22,9 @@ import pandas as pd
 
 from geoprospect.core.messages import short, undecodable
 from geoprospect.errors import CRSError, LayerError
-from geoprospect.io.problems import Problem
+from geoprospect.io.coordinates import LAT_NAMES, LON_NAMES, WKT_NAMES, geometry_from_columns
+from geoprospect.io.findings import Findings
 
-LAT_NAMES = ("lat", "latitude", "y", "lat_dd", "latitude_dd", "lat_wgs84", "decimallatitude")
-LON_NAMES = (
-    "lon", "lng", "long", "longitude", "x", "lon_dd", "longitude_dd", "lon_wgs84",
-    "decimallongitude",
-)
-WKT_NAMES = ("wkt", "geometry", "geom", "the_geom", "wkt_geom", "shape")
 DELIMITED = {".csv", ".tsv", ".txt", ".tab"}
 SPREADSHEET = {".xlsx", ".xlsm"}
 PARQUET = {".parquet", ".geoparquet", ".pq"}
@@ -39,6 +34,8 @@ LONLAT_SHARE = 0.5
 """A layer without CRS is taken as lon/lat when at least this share of its geometries fits;
 the few rows that do not are then reported by validation, row by row."""
 SUPPORTED = DELIMITED | SPREADSHEET | PARQUET | GEOJSONSEQ | VECTOR
+__all__ = ["LAT_NAMES", "LON_NAMES", "SUPPORTED", "WKT_NAMES", "geometry_from_columns", "read_layer",
+           "sniff_delimiter", "to_wgs84"]
 
 
 def read_layer(
@@ -47,6 +44,7 @@ def read_layer(
     layer: str | None = None,
     crs: str | None = None,
     encoding: str | None = None,
+    columns=None,
 ):
     """Read a vector layer from any supported file into EPSG:4326.
 
@@ -62,11 +60,15 @@ def read_layer(
     encoding : str, optional
         Text encoding of delimited files and of GDAL-read layers (GeoJSON, Shapefile ...);
         UTF-8 (with or without BOM) by default.
+    columns : ColumnMap, optional
+        The user's column mapping; its ``lat``/``lon``/``wkt`` entries name the coordinate
+        columns of a table (the other entries apply in :func:`geoprospect.io.validate.normalise`).
 
     Returns
     -------
     geopandas.GeoDataFrame
-        Index = 1-based row number; ``attrs["problems"]`` holds read-time problems and
+        Index = 1-based row number; ``attrs["problems"]`` holds read-time problems
+        (:class:`~geoprospect.io.findings.Findings`) and
         ``attrs["source"]`` the file name.
 
     Raises
@@ -92,12 +94,12 @@ def read_layer(
         raise LayerError(f"{path.name}: file is empty")
     if ext == ".zip":
         _check_zip(path)
-    problems: list[Problem] = []
+    problems = Findings(path.name)
     if ext in DELIMITED or ext in SPREADSHEET:
         frame = _read_table(path, ext, encoding, layer)
-        gdf = geometry_from_columns(frame, path, problems)
+        gdf = geometry_from_columns(frame, path, problems, columns)
     elif ext in PARQUET:
-        gdf = _read_parquet(path, problems)
+        gdf = _read_parquet(path, problems, columns)
     else:
         gdf = _read_vector(path, ext, layer, encoding)
     gdf = to_wgs84(gdf, path, crs)
@@ -167,7 +169,7 @@ def _read_vector(path: Path, ext: str, layer: str | None, encoding: str | None =
     return gdf
 
 
-def _read_parquet(path: Path, problems: list[Problem]):
+def _read_parquet(path: Path, problems: Findings, columns=None):
     import geopandas as gpd
 
     try:
@@ -178,7 +180,7 @@ def _read_parquet(path: Path, problems: list[Problem]):
             frame = pd.read_parquet(path)
         except Exception as exc:
             raise LayerError(f"{path.name}: cannot read Parquet ({short(exc)})") from exc
-        return geometry_from_columns(frame, path, problems)
+        return geometry_from_columns(frame, path, problems, columns)
     except Exception as exc:
         raise LayerError(f"{path.name}: cannot read GeoParquet ({short(exc)})") from exc
 
@@ -239,71 +241,6 @@ def sniff_delimiter(text: str) -> str:
         return ","
 
 
-def _find_column(columns: list[str], names: tuple[str, ...]) -> str | None:
-    lowered = {c.strip().lower(): c for c in columns}
-    for name in names:
-        if name in lowered:
-            return lowered[name]
-    return None
-
-
-def geometry_from_columns(frame: pd.DataFrame, path: Path, problems: list[Problem]):
-    """Point geometry from lon/lat (or WKT) columns of a table; bad cells become problems."""
-    import geopandas as gpd
-    import shapely
-
-    columns = list(frame.columns)
-    lat_col = _find_column(columns, LAT_NAMES)
-    lon_col = _find_column(columns, LON_NAMES)
-    rows = np.arange(1, len(frame) + 1)
-    if lat_col and lon_col:
-        lon = _numeric(frame[lon_col], lon_col, rows, path, problems)
-        lat = _numeric(frame[lat_col], lat_col, rows, path, problems)
-        ok = np.isfinite(lon) & np.isfinite(lat)
-        geoms = np.full(len(frame), None, dtype=object)
-        geoms[ok] = shapely.points(lon[ok], lat[ok])
-        lon_na = frame[lon_col].isna().to_numpy()
-        lat_na = frame[lat_col].isna().to_numpy()
-        for r in rows[lon_na & lat_na]:
-            problems.append(Problem(path.name, int(r), f"{lat_col}/{lon_col}",
-                                    "coordinates are empty", "warning"))
-        for col, mask in ((lat_col, lat_na & ~lon_na), (lon_col, lon_na & ~lat_na)):
-            for r in rows[mask]:
-                problems.append(Problem(path.name, int(r), col,
-                                        "is empty while the other coordinate is given"))
-        data = frame.drop(columns=[lat_col, lon_col])
-        return gpd.GeoDataFrame(data, geometry=geoms)
-    wkt_col = _find_column(columns, WKT_NAMES)
-    if wkt_col:
-        text = frame[wkt_col].astype("object").to_numpy()
-        geoms = np.full(len(frame), None, dtype=object)
-        present = pd.notna(text)
-        parsed = shapely.from_wkt(text[present], on_invalid="ignore")
-        geoms[present] = parsed
-        bad = np.flatnonzero(present)[pd.isna(parsed)]
-        for i in bad:
-            problems.append(
-                Problem(path.name, int(rows[i]), wkt_col, f"not valid WKT: {_clip(text[i])!r}")
-            )
-        return gpd.GeoDataFrame(frame.drop(columns=[wkt_col]), geometry=geoms)
-    raise LayerError(
-        f"{path.name}: no coordinate columns; expected lat/latitude/y and lon/lng/longitude/x, "
-        f"or a WKT column (found: {', '.join(columns[:12])})"
-    )
-
-
-def _numeric(series: pd.Series, column: str, rows, path: Path, problems: list[Problem]):
-    values = pd.to_numeric(series.astype("string").str.strip(), errors="coerce").to_numpy(
-        dtype=float, na_value=np.nan
-    )
-    bad = np.isnan(values) & series.notna().to_numpy()
-    for i in np.flatnonzero(bad)[:1000]:
-        problems.append(
-            Problem(path.name, int(rows[i]), column, f"{_clip(series.iloc[i])!r} is not a number")
-        )
-    return values
-
-
 def to_wgs84(gdf, path: Path, crs: str | None):
     """Reproject ``gdf`` to EPSG:4326, honouring a user ``crs`` and guessing lon/lat for a file
     without one (only when most coordinates fit); raises :class:`CRSError` otherwise."""
@@ -354,8 +291,3 @@ def _lonlat_share(gdf) -> tuple[float, np.ndarray]:
     )
     total = np.array([b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max()])
     return float(fits.mean()), total
-
-
-def _clip(value, n: int = 40) -> str:
-    s = str(value)
-    return s if len(s) <= n else s[: n - 1] + "…"

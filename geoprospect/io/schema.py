@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from geoprospect.io.vocabulary import PUBLIC_ALIASES
+
 
 @dataclass(frozen=True)
 class Column:
@@ -19,7 +21,7 @@ class Column:
     kind: str  # "str", "float", "int", "list"
     unit: str = ""
     description: str = ""
-    required: bool = False
+    required: bool = False  # a layer without it cannot be used (none is, today: id and name are made)
     minimum: float | None = None
     maximum: float | None = None
     choices: tuple[str, ...] = field(default_factory=tuple)
@@ -71,12 +73,13 @@ RESOURCE_CLASSES = ("reserve", "resource", "historic_estimate", "exploration_tar
 resource, a historic or non-compliant estimate, an exploration target, or no estimate at all."""
 
 DEPOSIT_COLUMNS: tuple[Column, ...] = (
-    Column("id", "str", description="unique identifier", required=True),
-    Column("name", "str", description="deposit or project name", required=True),
+    Column("id", "str", description="unique identifier (made from the row number when missing)"),
+    Column("name", "str", description="deposit or project name (the id when missing)"),
     Column("country", "str", description="ISO 3166-1 alpha-3 (names and ISO2 accepted)"),
     Column("admin1", "str", description="state / province / region"),
     Column("deposit_type", "str", choices=DEPOSIT_TYPES, description="geological deposit type"),
     Column("minerals", "list", description="REE minerals, semicolon-separated", choices=MINERALS),
+    Column("commodities", "str", description="commodities the source lists (e.g. REE; Nb; P)"),
     Column("main_ree_minerals", "list", description="the REE-bearing minerals only (no gangue)",
            choices=MINERALS),
     Column("stage", "str", choices=STAGES, description="development stage as of the source"),
@@ -182,6 +185,7 @@ def _shapefile_aliases() -> dict[str, tuple[str, float]]:
 
 
 _ALIASES.update(_shapefile_aliases())
+_ALIASES.update({k: v for k, v in PUBLIC_ALIASES.items() if k not in _ALIASES and k not in COLUMNS_BY_NAME})
 
 
 def normalise_header(header: str) -> str:

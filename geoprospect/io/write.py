@@ -2,7 +2,9 @@
 
 ``.csv`` (point coordinates as ``lon``/``lat``, other geometries as WKT), ``.geojson``,
 ``.geojsonl`` (GeoJSON sequence), ``.gpkg``, ``.parquet`` (GeoParquet), ``.fgb``, ``.json``
-(plain records), ``.xlsx`` (a Results sheet, a Sources sheet and a Metadata sheet).
+(plain records), ``.xlsx`` (a formatted Results sheet, Columns, Sources and Metadata sheets;
+:mod:`geoprospect.io.xlsx`). CSV text that a spreadsheet would run as a formula is written with a
+leading ``'`` unless asked not to (:mod:`geoprospect.io.csvsafe`).
 
 Every write goes to a temporary file beside the target and is renamed over it only when
 complete, so an interrupted or failed write leaves any existing target intact. An existing
@@ -22,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from geoprospect.errors import OutputError
+from geoprospect.io.csvsafe import guard_frame
 
 FORMATS = {
     ".csv": "CSV", ".geojson": "GeoJSON", ".geojsonl": "GeoJSONSeq", ".gpkg": "GPKG",
@@ -46,7 +49,8 @@ def atomic_path(target: str | Path, *, overwrite: bool = False) -> Iterator[Path
 
     The temporary file keeps the target's extension (GDAL picks drivers by extension). On any
     exception, KeyboardInterrupt included, the temporary file is removed and ``target`` is left
-    as it was.
+    as it was. Its name carries this process's id, so that the temporary file of a run killed
+    outright (``kill -9``) is removed by the next write of the same target.
     """
     target = Path(target)
     if target.exists() and not overwrite:
@@ -54,7 +58,9 @@ def atomic_path(target: str | Path, *, overwrite: bool = False) -> Iterator[Path
     parent = target.parent if str(target.parent) else Path(".")
     if not parent.is_dir():
         raise OutputError(f"{target}: folder {parent} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".tmp{target.suffix}", dir=parent)
+    _remove_stale(parent, target)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.{os.getpid()}-", suffix=f".tmp{target.suffix}",
+                               dir=parent)
     os.close(fd)
     tmp_path = Path(tmp)
     tmp_path.unlink()  # drivers such as GPKG refuse to open an existing empty file
@@ -73,6 +79,28 @@ def atomic_path(target: str | Path, *, overwrite: bool = False) -> Iterator[Path
                 tmp_path.unlink()
         raise
 
+
+
+def _remove_stale(parent: Path, target: Path) -> None:
+    """Remove temporary files of ``target`` left by processes that no longer exist."""
+    import re
+    import shutil
+
+    from geoprospect.core.procs import alive
+
+    pattern = re.compile(rf"^\.{re.escape(target.stem)}\.(\d+)-[^.]+\.tmp{re.escape(target.suffix)}$")
+    for path in parent.glob(f".{glob_escape(target.stem)}.*.tmp{glob_escape(target.suffix)}"):
+        hit = pattern.match(path.name)
+        if hit and int(hit.group(1)) != os.getpid() and not alive(int(hit.group(1))):
+            with contextlib.suppress(OSError):
+                shutil.rmtree(path) if path.is_dir() else path.unlink()
+
+
+def glob_escape(text: str) -> str:
+    """``text`` with glob wildcards escaped."""
+    import glob
+
+    return glob.escape(text)
 
 
 @contextlib.contextmanager
@@ -114,6 +142,7 @@ def write_table(
     metadata: dict | None = None,
     sources=None,
     layer_name: str = "results",
+    guard_csv: bool = True,
 ) -> Path:
     """Write a (Geo)DataFrame atomically in the format given by ``path``'s extension.
 
@@ -132,6 +161,9 @@ def write_table(
         A table of sources; written as the Sources sheet of XLSX outputs.
     layer_name : str
         Layer name inside GeoPackage outputs.
+    guard_csv : bool
+        CSV: prefix text cells that start with ``=``, ``+``, ``-``, ``@``, tab or carriage return
+        with ``'`` (spreadsheets would run them as formulas); False writes text as it is.
 
     Returns
     -------
@@ -143,6 +175,8 @@ def write_table(
     frame = _with_provenance(gdf, metadata)
     with written(path, overwrite=overwrite) as tmp:
         try:
+            if fmt == "CSV" and guard_csv:
+                frame = guard_frame(frame)
             _WRITERS[fmt](frame, tmp, metadata or {}, sources, layer_name)
         except OutputError as exc:  # the writers' messages do not know the target's name
             raise OutputError(f"{path}: {exc}") from exc
@@ -249,26 +283,9 @@ def _write_parquet(frame, tmp, metadata, sources, layer_name):
 
 
 def _write_xlsx(frame, tmp, metadata, sources, layer_name):
-    data = _flat(frame)
-    with pd.ExcelWriter(tmp, engine="openpyxl") as xl:
-        data.to_excel(xl, sheet_name="Results", index=False)
-        if sources is not None and len(sources):
-            pd.DataFrame(sources).to_excel(xl, sheet_name="Sources", index=False)
-        elif "source" in data.columns:
-            cols = [c for c in ("id", "name", "source", "source_url") if c in data.columns]
-            data[cols].to_excel(xl, sheet_name="Sources", index=False)
-        meta = pd.DataFrame({"key": list(metadata), "value": [str(v) for v in metadata.values()]})
-        meta.to_excel(xl, sheet_name="Metadata", index=False)
-        for sheet in xl.sheets.values():
-            _no_formulas(sheet)
+    from geoprospect.io.xlsx import write_workbook
 
-
-def _no_formulas(sheet) -> None:
-    """Store text that starts with '=' as text, so a layer cannot plant a spreadsheet formula."""
-    for row in sheet.iter_rows():
-        for cell in row:
-            if cell.data_type == "f":
-                cell.data_type = "s"
+    write_workbook(_flat(frame), tmp, metadata=metadata, sources=sources)
 
 
 _WRITERS = {

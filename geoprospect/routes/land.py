@@ -8,6 +8,10 @@ With ``--network FILE`` (any line layer geoprospect reads; optional ``mode`` col
 straight connector (road circuity) and routed along the network to the vertex nearest the port.
 Distances from every vertex to a port come from one Dijkstra per port
 (``scipy.sparse.csgraph``), so any number of origins is a vectorised lookup.
+
+A network file follows the bad-row policy of every layer: features that are not lines (or are
+empty) and features with an unknown ``mode`` are left out and reported
+(:attr:`RoadNetwork.findings`); a file with no usable line at all is an error.
 """
 
 from __future__ import annotations
@@ -16,8 +20,21 @@ import numpy as np
 
 from geoprospect.core.geodesy import SphereIndex, haversine_km
 from geoprospect.errors import RouteError
+from geoprospect.io.findings import Findings, rule
 from geoprospect.io.read import read_layer
 from geoprospect.routes.costs import CostTable
+
+NETWORK_MODES = ("road", "rail")
+
+
+@rule("network.geometry", "error", "not a line")
+def _not_a_line(kind) -> str:
+    return f"a {kind or 'missing'} geometry; the network takes lines only (left out)"
+
+
+@rule("network.mode", "error", "unknown mode")
+def _bad_mode(value) -> str:
+    return f"{value!r} is not a mode ({', '.join(NETWORK_MODES)}); left out"
 
 
 class LandModel:
@@ -103,17 +120,41 @@ class RoadNetwork:
         self.nodes = uniq
         self.index = SphereIndex(uniq[:, 0], uniq[:, 1])
         self.ports: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}
+        self.findings: Findings | None = None  # features left out (see read)
+        self.rows_read = self.rows_used = len(lines)
 
     @classmethod
     def read(cls, path) -> RoadNetwork:
-        """Read a line layer with :func:`geoprospect.io.read.read_layer`."""
+        """Read a line layer with :func:`geoprospect.io.read.read_layer`; features that are not
+        lines or have an unknown ``mode`` are left out and kept in :attr:`findings`.
+
+        Raises
+        ------
+        RouteError
+            The layer holds no line at all.
+        """
+        import shapely
 
         gdf = read_layer(path)
-        kinds = set(gdf.geom_type.dropna())
-        if not kinds or not kinds <= {"LineString", "MultiLineString"}:
-            found = ", ".join(sorted(kinds)) or "none"
+        findings = Findings(gdf.attrs.get("source", str(path)))
+        kinds = gdf.geom_type.to_numpy(dtype=object)
+        geoms = gdf.geometry.to_numpy()
+        line = np.isin(kinds, ["LineString", "MultiLineString"]) & ~shapely.is_empty(geoms)
+        if not line.any():
+            found = ", ".join(sorted({k for k in kinds if isinstance(k, str)})) or "none"
             raise RouteError(f"{path}: --network needs a line layer (found {found})")
-        return cls(gdf, source=str(path))
+        rows = gdf.index.to_numpy()
+        findings.add("network.geometry", "geometry", rows[~line], kind=kinds[~line])
+        keep = line
+        if "mode" in gdf.columns:
+            mode = gdf["mode"].fillna("road").astype(str).str.lower().str.strip().to_numpy()
+            odd = line & ~np.isin(mode, NETWORK_MODES)
+            findings.add("network.mode", "mode", rows[odd], value=gdf["mode"].to_numpy(dtype=object)[odd])
+            keep = line & ~odd
+            gdf = gdf.assign(mode=mode)
+        net = cls(gdf[keep], source=str(path))
+        net.findings, net.rows_read, net.rows_used = findings, len(gdf), int(keep.sum())
+        return net
 
     def prepare(self, ports: dict[str, tuple[float, float]], costs: CostTable) -> None:
         """Dijkstra (by cost) from each port's nearest vertex; stores cost, km, CO2 and hours."""
