@@ -53,7 +53,7 @@ def test_rank_reports_progress_while_scoring(monkeypatch, deposits_gdf):
     from geoprospect import pipeline
     from geoprospect.io.validate import check, normalise
 
-    monkeypatch.setattr(pipeline, "PROGRESS_ROWS", 2)
+    monkeypatch.setattr(pipeline.ranking, "PROGRESS_ROWS", 2)  # rank reads it there
     gdf, _ = check(normalise(deposits_gdf))
     seen: list[int] = []
     valuation = pipeline.Valuation.load(draws=5)

@@ -38,14 +38,14 @@ class PolicyRules:
         on = ev["in_force"].astype(str).str.strip().str.lower() == "yes"
         when = as_of or data_date()
         if when:
-            starts = ev["in_force_from"].fillna("").astype(str)
-            ends = ev["in_force_to"].fillna("").astype(str)
+            starts = ev["in_force_from"].astype(object).fillna("").astype(str)
+            ends = ev["in_force_to"].astype(object).fillna("").astype(str)
             on &= ((starts == "") | (starts <= when)) & ((ends == "") | (ends >= when))
         ids = ev["id"].astype(str)
         if unknown := sorted((set(lift) | set(apply)) - set(ids)):
             raise RouteError(f"unknown policy event {unknown[0]!r} (policy_events.csv ids)", option="policy")
         on = (on & ~ids.isin(lift)) | ids.isin(apply)
-        on &= ~ev["applies_to"].fillna("").astype(str).str.lower().isin(["processed", "technology"])
+        on &= ~ev["applies_to"].astype(object).fillna("").astype(str).str.lower().isin(["processed", "technology"])
         ev = ev[on].copy()
         ev["blocks"] = ev["blocks"].map(split_list)
         ev["admin1"] = ev["admin1"].fillna("").astype(str).str.strip().str.lower()
