@@ -217,3 +217,19 @@ def test_sheet_links_only_relative_and_escaped():
                                                     "sheets/a%20b&amp;c.html", None, None, None]
     without = deposit_payload(gdf.drop(columns="sheet_href"))
     assert "sh" not in without["c"]
+
+
+def test_every_text_cell_of_every_table_is_escaped(offline_html):
+    """Whatever form a column takes (plain, dictionary, template), its decoded cells hold no
+    character that HTML, a JS literal or branca's Jinja pass would act on."""
+    _, html = offline_html
+    seen = 0
+    for name, table in page_tables(html).items():
+        for key in table["c"]:
+            for cell in decode(table, key):
+                if isinstance(cell, str):
+                    seen += 1
+                    assert not any(ch in cell for ch in "<>`$\\\"'{}"), (name, key, cell)
+    assert seen > 200
+    deposits = page_tables(html)["deposits"]
+    assert escape_text(HOSTILE[0]) in decode(deposits, "nm")

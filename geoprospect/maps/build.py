@@ -92,18 +92,20 @@ def make_map(
     m.get_root().title = escape_text(title)
     _add_assets(m, offline)
     layers: list[DataLayer] = []
+    setup = Setup()
+    setup.add_to(m)  # panels and the first view before any layer is drawn
     risk_label = _add_countries(m, offline, country_risk, layers)
     modes = _add_routes(m, deposits, route_legs, top_routes, layers)
     stages = _add_facilities(m, facilities, layers)
     _add_deposits(m, deposits, layers)
     if surface is not None:
         add_surface(m, surface)
-    Setup({
+    setup.config.update({
         "bounds": _bounds(deposits),
         "title": title_html(title, data_date, len(deposits), skipped),
         "legend": legend_html(facility_stages=stages, route_modes=modes, risk_label=risk_label),
         "attribution": _attribution(offline),
-    }).add_to(m)
+    })
     listed = sum(layer.control for layer in layers)
     folium.LayerControl(collapsed=listed > MANY_LAYERS, position="topright").add_to(m)
     if not offline:

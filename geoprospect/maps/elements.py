@@ -118,8 +118,9 @@ class DataLayer(Layer):
 
 
 class Setup(MacroElement):
-    """Title, legend, attribution, search box, full-screen button and type filter
-    (``GP.setup``); add it after the layers and before folium's ``LayerControl``."""
+    """Title, legend, attribution, search box and full-screen button, then a first fit of the
+    view (``GP.setup``). Add it before the layers, so they are drawn once, at the first view;
+    ``config`` may be filled in until the map is rendered (it is serialised then)."""
 
     _template = Template(
         """
@@ -129,18 +130,23 @@ class Setup(MacroElement):
         """
     )
 
-    def __init__(self, config: dict):
+    def __init__(self, config: dict | None = None):
         super().__init__()
         self._name = "GeoprospectSetup"
-        self.config_json = script_json(config)
+        self.config = dict(config or {})
+
+    @property
+    def config_json(self) -> str:
+        return script_json(self.config)
 
     def render(self, **kwargs) -> None:
         _render_script(self, kwargs)
 
 
 class Finish(MacroElement):
-    """``GP.finish``: fit the first view to the deposits, clear of every control, then mark the
-    page ready. Add it last, after folium's ``LayerControl``, so the controls can be measured."""
+    """``GP.finish``: the deposit-type filter, the first view fitted again if the layer list
+    changed the margins, then the page is marked ready. Add it last, after folium's
+    ``LayerControl``, so every control can be measured."""
 
     _template = Template(
         """
