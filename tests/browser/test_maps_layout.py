@@ -164,6 +164,11 @@ def test_first_view_leaves_a_lone_outlier_unless_it_ranks_high(open_offline, tmp
     v = open_offline(save_map(make_map(gdf, offline=True), tmp_path / "aus.html", offline=True))
     west, east = v.page.evaluate("[GP.map.getBounds().getWest(), GP.map.getBounds().getEast()]")
     assert 60 < west < 116 and 145 < east < 200
+    phone = open_offline(tmp_path / "aus.html", viewport=(390, 760))  # panels folded: the width is data's
+    zoom, inside = phone.page.evaluate(
+        """() => [GP.map.getZoom(),
+                  GP.deposits.filter(d => GP.map.getBounds().contains(d.layer.getLatLng())).length]""")
+    assert zoom >= 4 and inside == n - 1
     gdf["rank"] = [*range(2, n + 1), 1]  # the outlier is now the best deposit: it is in view
     v = open_offline(save_map(make_map(gdf, offline=True), tmp_path / "aus2.html", offline=True))
     assert v.page.evaluate("GP.map.getBounds().getWest()") < -65

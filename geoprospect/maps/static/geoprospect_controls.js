@@ -116,7 +116,8 @@
     GP.fit(map);  // before the layers are drawn, so they are drawn once, at the first view
   };
 
-  /** How far the controls reach into the map from each side (pixels), to keep data clear of them. */
+  /** How far the controls reach into the map from each side (pixels), to keep data clear of them
+   * (each side at most 30 % of the map; on small screens only the title and the attribution). */
   GP.controlMargins = function (map) {
     var box = map.getContainer().getBoundingClientRect(), m = {left: 0, right: 0, top: 0, bottom: 0};
     var cap = function (v, size) { return Math.max(0, Math.min(v + 10, size * 0.3)); };
@@ -129,6 +130,7 @@
     if (title) { m.top = title.getBoundingClientRect().bottom - box.top; }
     var attribution = map.getContainer().querySelector(".leaflet-control-attribution");
     if (attribution) { m.bottom = box.bottom - attribution.getBoundingClientRect().top; }
+    if (GP.smallScreen()) { m.left = m.right = 0; }  // panels are folded there: keep the width for data
     return {left: cap(m.left, box.width), right: cap(m.right, box.width),
             top: cap(m.top, box.height), bottom: cap(m.bottom, box.height)};
   };

@@ -210,7 +210,8 @@
     }));
     // one popup and one tooltip shared by all deposit layers (not one object per marker)
     GP._depTip = GP._depTip || L.tooltip({direction: "top"}).setContent(GP.depositTooltip);
-    GP._depPopup = GP._depPopup || L.popup(popupOptions(map, {maxWidth: 340, minWidth: 260, maxHeight: 420}))
+    var tall = Math.max(240, Math.min(560, Math.round(map.getSize().y * 0.65)));
+    GP._depPopup = GP._depPopup || L.popup(popupOptions(map, {maxWidth: 340, minWidth: 260, maxHeight: tall}))
       .setContent(GP.depositPopup);
     group.bindTooltip(GP._depTip);
     group.bindPopup(GP._depPopup);
