@@ -240,3 +240,39 @@ def test_page_colours_radii_and_cells_match_python(open_offline, tmp_path):
     assert np.allclose([d[2] for d in drawn], expected_radius, atol=1e-9)
     assert json.dumps(drawn)  # plain data
     _clean(v)
+
+
+def test_online_page_runs_when_leaflet_loads_after_the_runtime(chromium, tmp_path):
+    """The online page loads Leaflet from a CDN *after* geoprospect's inline runtime. Served here
+    from the xstatic wheel (the MiniMap plugin by a stub); tiles and the rest are cut off."""
+    from geoprospect.maps.assets import leaflet_dir
+
+    layer = hostile_ranked()
+    path = save_map(make_map(layer, offline=False), tmp_path / "online.html")
+    context = chromium.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+
+    def route(r):
+        url = r.request.url
+        if url.startswith("file:"):
+            return r.continue_()
+        if url.endswith("/leaflet.js"):
+            return r.fulfill(path=str(leaflet_dir() / "leaflet.js"), content_type="text/javascript")
+        if url.endswith("/leaflet.css"):
+            return r.fulfill(path=str(leaflet_dir() / "leaflet.css"), content_type="text/css")
+        if "minimap" in url.lower() and url.endswith(".js"):
+            return r.fulfill(content_type="text/javascript", body=(
+                "L.Control.MiniMap = L.Control.extend({"
+                " initialize: function (l, o) { L.setOptions(this, o); },"
+                " onAdd: function () { return L.DomUtil.create('div'); }});"))
+        return r.abort()
+
+    page.route("**/*", route)
+    page.goto(path.resolve().as_uri())
+    page.wait_for_function("window.GP && window.GP.ready === true", timeout=30_000)
+    assert errors == []
+    assert len(page.evaluate("GP.visibleDepositIds(GP.map)")) == 11
+    assert page.evaluate("GP.layerControls.length") == 1
+    context.close()

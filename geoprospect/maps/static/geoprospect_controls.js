@@ -105,6 +105,7 @@
   GP.setup = function (map, cfg) {
     var open = !GP.smallScreen();
     GP.config = cfg;
+    GP.watchLayerControls();
     var title = L.DomUtil.create("div", "gp-title", map.getContainer());
     title.innerHTML = cfg.title;
     L.DomEvent.disableClickPropagation(title);

@@ -25,11 +25,16 @@
   GP.smallScreen = function () {
     return !!(window.matchMedia && window.matchMedia("(max-width: 700px), (max-height: 560px)").matches);
   };
-  // the layer list starts collapsed on small screens (and when Python asked for it: many layers)
-  L.Control.Layers.addInitHook(function () {
-    if (GP.smallScreen()) { this.options.collapsed = true; }
-    GP.layerControls.push(this);
-  });
+  /** The layer list starts collapsed on small screens (and when Python asked for it: many
+   * layers). Registered from GP.setup, not here: an online page loads Leaflet after this script. */
+  GP.watchLayerControls = function () {
+    if (GP._watching) { return; }
+    GP._watching = true;
+    L.Control.Layers.addInitHook(function () {
+      if (GP.smallScreen()) { this.options.collapsed = true; }
+      GP.layerControls.push(this);
+    });
+  };
 
   /* ---- columnar tables ---- */
   function Table(p) {
