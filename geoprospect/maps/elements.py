@@ -57,7 +57,6 @@ class DataTable(MacroElement):
             raise ValueError(f"unknown table {table!r}")
         self.table_json = script_json(table)
         self.payload_json = script_json(payload)
-        self.size = len(self.payload_json)
 
     def render(self, **kwargs) -> None:
         _render_script(self, kwargs)
