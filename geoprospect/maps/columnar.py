@@ -58,25 +58,23 @@ class Columns:
         plain = _plain_size(text)
         best, form = plain, ("plain",)
         codes, uniques = pd.factorize(text, use_na_sentinel=True)
-        size = _dict_size(codes, list(uniques))
+        uniques = [str(u) for u in uniques]
+        size = _dict_size(codes, uniques)
         if size < best:
-            best, form = size, ("dict", codes, [str(u) for u in uniques])
-        if not text.str.contains("{", regex=False).fillna(False).any():
-            shapes = text.str.replace(DIGITS, "{}", regex=True)
-            runs = text.str.findall(DIGITS).str.join(" ")
-            t_codes, t_uniques = pd.factorize(shapes, use_na_sentinel=True)
-            cells = pd.Series(t_codes.astype(str), dtype="string")
-            cells = cells.where(runs.fillna("").to_numpy() == "", cells + " " + runs.to_numpy())
-            size = _plain_size(cells.where(present)) + sum(len(u) + 3 for u in t_uniques)
+            best, form = size, ("dict", codes, uniques)
+        template = _templates(codes, uniques) if len(uniques) > len(text) // 4 else None
+        if template is not None:
+            cells, shapes = template
+            size = _plain_size(cells) + sum(len(u) + 3 for u in shapes)
             if size < best:
-                best, form = size, ("template", cells, [str(u) for u in t_uniques])
+                best, form = size, ("template", cells, shapes)
         if form[0] == "plain":
             self.cols[key] = _objects(text)
         elif form[0] == "dict":
             self.cols[key] = [int(c) if c >= 0 else None for c in form[1]]
             self.dicts[key] = form[2]
         else:
-            self.cols[key] = _objects(form[1].where(present))
+            self.cols[key] = _objects(form[1])
             self.templates[key] = form[2]
 
     def number(self, key: str, values, digits: int) -> None:
@@ -170,6 +168,26 @@ def decode(payload: dict, key: str) -> list:
             out.append(pieces[0] + "".join(r + p for r, p in zip(runs, pieces[1:], strict=True)))
         return out
     return list(values)
+
+
+def _templates(codes: np.ndarray, uniques: list[str], sample: int = 2000):
+    """``(cells, templates)`` of the template form, or ``None`` when the text does not repeat
+    once its digit runs are taken out (judged on a sample of the distinct values first).
+
+    Works on the distinct values, then spreads them over the rows by ``codes`` (``-1`` = missing).
+    """
+    if not uniques or any("{" in u for u in uniques):
+        return None
+    probe = uniques if len(uniques) <= sample else [uniques[i] for i in
+                                                    np.linspace(0, len(uniques) - 1, sample).astype(int)]
+    if len({DIGITS.sub("{}", u) for u in probe}) > len(probe) // 2:
+        return None
+    shapes = [DIGITS.sub("{}", u) for u in uniques]
+    t_codes, t_uniques = pd.factorize(pd.Series(shapes, dtype=object))
+    per_unique = np.array([f"{c} {' '.join(DIGITS.findall(u))}" if DIGITS.search(u) else str(c)
+                           for c, u in zip(t_codes, uniques, strict=True)], dtype=object)
+    cells = np.where(codes < 0, None, per_unique[np.maximum(codes, 0)])
+    return pd.Series(cells, dtype="string"), [str(t) for t in t_uniques]
 
 
 def _objects(text: pd.Series) -> list:

@@ -91,11 +91,11 @@ def deposit_payload(gdf) -> dict:
 def _without_origin(routes: pd.Series, names) -> pd.Series:
     """Drop a route's first hop (``"<name> → "`` or ``"site → "``): the popup names the deposit."""
     text = routes.astype("string")
-    first = text.str.split(_ARROW, n=1).str[0].str.strip()
+    parts = text.str.partition(_ARROW)
+    first, rest = parts[0].str.strip(), parts[2].where(parts[1] == _ARROW)
     own = first == "site"
     if names is not None:
         own |= first == names.astype("string").str.strip()
-    rest = text.str.split(_ARROW, n=1).str[1]
     return text.mask(own.fillna(False) & rest.notna(), rest)
 
 
