@@ -46,6 +46,8 @@ def hostile_ranked(with_polygon: bool = True, with_missing: bool = True):
             "score_p10": 80.0 - 5 * i, "score_p90": 95.0 - 5 * i, "p_top10": 0.5,
             "flags": "producing;" + text, "route_summary": text, "source": text,
             "source_url": "javascript:window.__pwned=9" if i % 2 else "https://example.org/a?b=1&c=2",
+            "sheet_href": ["javascript:window.__pwned=8", "//evil.example/x.html",
+                           "../outside.html"][i % 3] if i % 2 else f"sheets/dep-{i} <{i}>.html",
             "location_confidence": "high",
             "geometry": shapely.Point(x + 3.0 * (i // len(COUNTRIES)) - 1.5, y + 2.0 * (i % 2)),
         })
@@ -108,3 +110,15 @@ def country_risk():
                          "year": 2023})
     rows.append({"iso3": "AUS", "admin1": "", "indicator": "wgi_va_pct", "value": 0.0, "year": 2019})
     return pd.DataFrame(rows)
+
+
+def page_tables(html: str) -> dict:
+    """The columnar payloads of a rendered map page, by table name (``GP.table(name, {...})``)."""
+    import json
+    import re
+
+    decoder = json.JSONDecoder()
+    tables = {}
+    for match in re.finditer(r'GP\.table\("(\w+)", ', html):
+        tables[match.group(1)], _ = decoder.raw_decode(html, match.end())
+    return tables

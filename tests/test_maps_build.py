@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 
@@ -9,12 +10,13 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 import shapely
-from mapdata import HOSTILE, country_risk, facilities, hostile_ranked, route_legs
+from mapdata import HOSTILE, country_risk, facilities, hostile_ranked, page_tables, route_legs
 
 from geoprospect.errors import LayerError, OutputError
-from geoprospect.maps import make_map, save_map
+from geoprospect.maps import escape_text, make_map, save_map
 from geoprospect.maps.assets import external_references
 from geoprospect.maps.basemap import country_risk_index
+from geoprospect.maps.columnar import decode
 
 
 @pytest.fixture(scope="module")
@@ -81,17 +83,17 @@ def test_missing_columns_and_empty_layer():
 
 def test_projected_input_is_reprojected(ranked):
     m = make_map(ranked.to_crs("EPSG:3857"), offline=True)
-    html = m.get_root().render()
-    assert m.geoprospect_info["shown"] == len(ranked) - 1
-    page = html.replace(" ", "")
-    # each point deposit arrives in the payload at its lon/lat, geometry first: [[lon,lat],"id"
-    plain = ranked[ranked.geometry.notna() & (ranked.geometry.geom_type == "Point")
-                   & ranked["id"].str.fullmatch(r"[\w-]+")]
-    assert len(plain) >= 5
-    for dep in plain.itertuples():
-        point = json.dumps([[round(dep.geometry.x, 5), round(dep.geometry.y, 5)], dep.id]).replace(" ", "")
-        assert point[:-1] in page, point  # e.g. [[132.5,-25.0],"dep-0"
-    assert not re.search(r"\[\[-?\d{6,}\.\d*,", page)  # no metre coordinates left as a point
+    deposits = page_tables(m.get_root().render())["deposits"]
+    assert m.geoprospect_info["shown"] == len(ranked) - 1 == deposits["n"]
+    ids = decode(deposits, "id")
+    points = ranked[ranked.geometry.notna() & (ranked.geometry.geom_type == "Point")]
+    assert len(points) == 10
+    for dep in points.itertuples():
+        i = ids.index(escape_text(dep.id))
+        assert (deposits["x"][i], deposits["y"][i]) == (round(dep.geometry.x, 5), round(dep.geometry.y, 5))
+    polygon = ids.index("dep-poly")
+    assert deposits["x"][polygon] is None and deposits["g"][polygon]["type"] == "Polygon"
+    assert deposits["g"][polygon]["coordinates"][0][0] == [120.0, -20.0]  # degrees, not metres
 
 
 def test_not_a_geodataframe():
@@ -153,14 +155,81 @@ def test_surface_overlay(tmp_path, ranked):
     assert external_references(html) == []
 
 
-def test_payload_dictionary_encoding_round_trips():
-    from geoprospect.maps.payload import _rows
+def test_one_table_per_dataset_shared_by_its_layers(offline_html, ranked):
+    m, html = offline_html
+    tables = page_tables(html)
+    assert sorted(tables) == ["countries", "deposits", "facilities", "routes"]
+    assert html.count('GP.table("countries"') == 1  # basemap and risk layer share the outlines
+    deposits = tables["deposits"]
+    assert deposits["n"] == m.geoprospect_info["shown"]
+    # drawn best last within each country layer; layers cover the table once, in order
+    calls = re.findall(r'GP\.depositLayer\(\s*map_\w+, "deposits", (\{.*?\})\);', html)
+    ranges = [json.loads(r) for r in calls]
+    spans = [(r["from"], r["to"]) for r in ranges]
+    assert spans[0][0] == 0 and spans[-1][1] == deposits["n"]
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(spans))
+    ranks = decode(deposits, "rk")
+    for start, stop in spans:
+        assert ranks[start:stop] == sorted(ranks[start:stop], reverse=True)
+    assert "c" not in deposits["c"] and "r" not in deposits["c"]  # colour, radius: computed by the page
+    assert "<div" not in html.split('GP.table("deposits"')[1].split("GP.depositLayer")[0]  # no popup HTML
 
-    n = 200
-    text = pd.Series([["a&amp;", "b", None][i % 3] for i in range(n)], dtype=object)
-    unique = pd.Series([f"u{i}" for i in range(n)], dtype=object)
-    out = _rows([[0.0, 0.0]] * n, {"t": text, "u": unique})
-    assert list(out["dicts"]) == ["t"]  # only the repetitive column is encoded
-    decoded = [None if r[1] is None else out["dicts"]["t"][r[1]] for r in out["rows"]]
-    assert decoded == text.tolist()
-    assert [r[2] for r in out["rows"]] == unique.tolist()
+
+def test_deposit_payload_round_trips_the_escaped_text(ranked):
+    from geoprospect.maps.payload import deposit_payload
+
+    located = ranked[ranked.geometry.notna()].reset_index(drop=True)
+    payload = deposit_payload(located)
+    names = decode(payload, "nm")
+    for i, row in located.iterrows():
+        assert names[i] == escape_text(row["name"].strip())
+        assert decode(payload, "st")[i] == (escape_text(row["stage"].strip()) if isinstance(row["stage"], str)
+                                           else None)
+    assert decode(payload, "cc")[0] == "AUS" and payload["cn"]["AUS"] == "Australia"
+
+
+def test_route_summary_loses_its_first_hop_only_when_it_is_the_deposit():
+    import geopandas as gpd
+
+    from geoprospect.maps.payload import deposit_payload
+
+    gdf = gpd.GeoDataFrame({
+        "id": ["a", "b", "c", "d"], "name": ["Mt <X>", "B", None, "D"],
+        "route_summary": ["Mt <X> → road 10 km → AUFRE; USD 5/t conc., 1.0 d",
+                          "Elsewhere → rail 3 km → P", "site → road 1 km → P", "D"],
+    }, geometry=[shapely.Point(i, i) for i in range(4)], crs="EPSG:4326")
+    routes = decode(deposit_payload(gdf), "ro")
+    assert routes == ["road 10 km → AUFRE; USD 5/t conc., 1.0 d", "Elsewhere → rail 3 km → P",
+                      "road 1 km → P", "D"]
+    assert decode(deposit_payload(gdf), "nm") == ["Mt &lt;X&gt;", "B", None, "D"]
+
+
+def test_sheet_links_only_relative_and_escaped():
+    import geopandas as gpd
+
+    from geoprospect.maps.payload import deposit_payload
+
+    hrefs = ["sheets/dep-1.html", "javascript:window.__pwned=1", "../../etc/passwd", "https://x.example/s",
+             "sheets/a b&c.html", None, "//evil.example/s.html", "sheets/%2e%2e/x.html"]
+    gdf = gpd.GeoDataFrame({"id": [f"d{i}" for i in range(len(hrefs))], "sheet_href": hrefs},
+                           geometry=[shapely.Point(i, 0) for i in range(len(hrefs))], crs="EPSG:4326")
+    assert decode(deposit_payload(gdf), "sh") == ["sheets/dep-1.html", None, None, None,
+                                                    "sheets/a%20b&amp;c.html", None, None, None]
+    without = deposit_payload(gdf.drop(columns="sheet_href"))
+    assert "sh" not in without["c"]
+
+
+def test_every_text_cell_of_every_table_is_escaped(offline_html):
+    """Whatever form a column takes (plain, dictionary, template), its decoded cells hold no
+    character that HTML, a JS literal or branca's Jinja pass would act on."""
+    _, html = offline_html
+    seen = 0
+    for name, table in page_tables(html).items():
+        for key in table["c"]:
+            for cell in decode(table, key):
+                if isinstance(cell, str):
+                    seen += 1
+                    assert not any(ch in cell for ch in "<>`$\\\"'{}"), (name, key, cell)
+    assert seen > 200
+    deposits = page_tables(html)["deposits"]
+    assert escape_text(HOSTILE[0]) in decode(deposits, "nm")

@@ -2,7 +2,8 @@
 
 * :func:`make_map` / :func:`save_map` — build and write the map (``build``).
 * ``safe`` — escaping of every layer value before it reaches the page.
-* ``payload`` — compact escaped GeoJSON payloads (one layer, data-driven style).
+* ``payload`` / ``columnar`` — escaped columnar payloads (one JSON object of arrays per dataset;
+  the page builds markers from them and popups on click).
 * ``style`` / ``legend`` — colours, sizes, legend and title panels.
 * ``basemap`` — simplified country outlines and the country-risk index.
 * ``assets`` — offline inlining of Leaflet from the ``xstatic-leaflet`` package.

@@ -4,7 +4,8 @@ Offline maps carry every asset inline, read at run time from an installed regist
 (never copied into the repository): Leaflet 1.9.3 from the ``xstatic-leaflet`` wheel on PyPI
 (``xstatic/pkg/leaflet/data``), its CSS images as ``data:`` URIs. Nothing else is needed: the
 search box, full-screen button, deposit-type filter and legend are geoprospect's own short
-script (``static/geoprospect_map.js``), the scale bar is Leaflet's ``L.control.scale``.
+scripts (``static/geoprospect_map.js``, ``static/geoprospect_controls.js``), the scale bar
+is Leaflet's ``L.control.scale``.
 jQuery, Bootstrap, Font Awesome and branca's d3 legend are not used by the offline page.
 """
 
@@ -26,11 +27,15 @@ _EXTERNAL = re.compile(
 )
 
 
+_SCRIPTS = ("geoprospect_map.js", "geoprospect_controls.js")
+"""The runtime (tables, colours, popups, layers), then the panels that use it."""
+
+
 @cache
 def own_script() -> str:
     """geoprospect's map runtime (JavaScript), inlined into every map."""
-    return _safe_inline(resources.files("geoprospect.maps").joinpath(_STATIC, "geoprospect_map.js")
-                        .read_text(encoding="utf-8"))
+    folder = resources.files("geoprospect.maps").joinpath(_STATIC)
+    return _safe_inline("\n".join(folder.joinpath(name).read_text(encoding="utf-8") for name in _SCRIPTS))
 
 
 @cache

@@ -15,7 +15,7 @@ from geoprospect.io.countries import BOUNDARY_NOTE, country_name
 from geoprospect.io.write import written
 from geoprospect.maps import assets, payload, style
 from geoprospect.maps.basemap import country_risk_index, simplified_outlines
-from geoprospect.maps.elements import DataLayer, Setup, inline_script, inline_style
+from geoprospect.maps.elements import DataLayer, DataTable, Finish, Setup, inline_script, inline_style
 from geoprospect.maps.legend import legend_html, title_html
 from geoprospect.maps.safe import escape_text
 from geoprospect.maps.surface import add_surface
@@ -25,6 +25,13 @@ log = logging.getLogger(__name__)
 DEFAULT_TITLE = "geoprospect — rare-earth prospects"
 CANVAS_THRESHOLD = 3000
 """Above this many deposits markers are drawn on a canvas instead of one SVG element each."""
+FIRST_VIEW_SHARE = 0.9
+"""The first view holds at least this share of the deposits (see ``_bounds``)."""
+FIRST_VIEW_TOP = 10
+"""... and the best-ranked deposits, this many."""
+MANY_LAYERS = 6
+"""With more toggleable layers than this the layer list starts collapsed (it always does on
+small screens)."""
 
 
 def make_map(
@@ -78,46 +85,68 @@ def make_map(
 
     deposits, skipped = _usable(ranked, "ranked")
     if data_date is None:
-
         data_date = bundled_date() or None
-    m = folium.Map(location=[0, 0], zoom_start=2, tiles=None if offline else "OpenStreetMap",
-                   max_zoom=18, min_zoom=1, control_scale=True, world_copy_jump=False)
+    m = folium.Map(location=[20, 0], zoom_start=2, tiles=None if offline else "OpenStreetMap",
+                   max_zoom=18, min_zoom=1, control_scale=True, world_copy_jump=False,
+                   zoom_snap=0.25)
     m.get_root().title = escape_text(title)
     _add_assets(m, offline)
     layers: list[DataLayer] = []
-    if offline:
-
-        base = DataLayer("countryLayer", payload.country_payload(simplified_outlines()),
-                         "Countries", {"pane": "gpBase", "zIndex": 150}, overlay=False, control=False)
-        base.add_to(m)
-    risk_label = _add_risk(m, country_risk, layers)
+    setup = Setup()
+    setup.add_to(m)  # panels and the first view before any layer is drawn
+    risk_label = _add_countries(m, offline, country_risk, layers)
     modes = _add_routes(m, deposits, route_legs, top_routes, layers)
     stages = _add_facilities(m, facilities, layers)
     _add_deposits(m, deposits, layers)
     if surface is not None:
-
         add_surface(m, surface)
-    bounds = None
-    if len(deposits):
-        x0, y0, x1, y1 = (float(v) for v in deposits.total_bounds)
-        pad = 0.5
-        bounds = [[y0 - pad, x0 - pad], [y1 + pad, x1 + pad]]
-    Setup({
-        "bounds": bounds,
+    setup.config.update({
+        "bounds": _bounds(deposits),
         "title": title_html(title, data_date, len(deposits), skipped),
         "legend": legend_html(facility_stages=stages, route_modes=modes, risk_label=risk_label),
         "attribution": _attribution(offline),
-    }).add_to(m)
-    folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    })
+    listed = sum(layer.control for layer in layers)
+    folium.LayerControl(collapsed=listed > MANY_LAYERS, position="topright").add_to(m)
     if not offline:
         from folium.plugins import MiniMap
 
         MiniMap(toggle_display=True, position="bottomleft").add_to(m)
+    Finish().add_to(m)
     m.geoprospect_info = {
         "offline": offline, "shown": len(deposits), "skipped": skipped,
-        "layers": {html.unescape(layer.layer_name): layer.count for layer in layers},
+        "layers": {html.unescape(layer.layer_name): layer.count for layer in layers if layer.control},
     }
     return m
+
+
+def _bounds(deposits) -> list | None:
+    """``[[south, west], [north, east]]`` of the first view: the deposits, with far outliers left
+    to a zoom out when they are few.
+
+    Deposits spread over several continents would otherwise make the first view the whole
+    world: the view keeps the narrowest band of longitude that holds at least
+    :data:`FIRST_VIEW_SHARE` of the deposits, widened to hold the :data:`FIRST_VIEW_TOP`
+    best-ranked ones, and the latitudes of the deposits inside it; padded by 2 % of the span
+    (at least 0.2°). ``None`` without deposits (the world view stays).
+    """
+    if not len(deposits):
+        return None
+    b = deposits.geometry.bounds.to_numpy(float)
+    lon = (b[:, 0] + b[:, 2]) / 2
+    k = max(1, int(np.ceil(FIRST_VIEW_SHARE * len(lon))))
+    order = np.sort(lon)
+    widths = order[k - 1:] - order[: len(order) - k + 1]
+    start = int(np.argmin(widths))
+    west, east = order[start], order[start + k - 1]
+    best = np.zeros(len(lon), dtype=bool)
+    best[np.asarray(deposits.index.get_indexer(_rank_order(deposits)[:FIRST_VIEW_TOP]))] = True
+    inside = ((lon >= west) & (lon <= east)) | best
+    sel = b[inside]
+    x0, y0 = sel[:, 0].min(), sel[:, 1].min()
+    x1, y1 = sel[:, 2].max(), sel[:, 3].max()
+    px, py = max(0.02 * (x1 - x0), 0.2), max(0.02 * (y1 - y0), 0.2)
+    return [[max(y0 - py, -85.0), max(x0 - px, -180.0)], [min(y1 + py, 85.0), min(x1 + px, 180.0)]]
 
 
 def save_map(m, path, *, offline: bool = False, overwrite: bool = False) -> Path:
@@ -174,7 +203,7 @@ def _usable(gdf, label: str):
     skipped = int((~ok).sum())
     if skipped:
         log.info("%s: %d rows without usable geometry are not drawn", label, skipped)
-    return gdf[ok], skipped
+    return gdf[ok].reset_index(drop=True), skipped
 
 
 def _add_assets(m, offline: bool) -> None:
@@ -189,18 +218,26 @@ def _add_assets(m, offline: bool) -> None:
     header.add_child(inline_script(assets.own_script()), name="geoprospect_js")
 
 
-def _add_risk(m, country_risk, layers) -> str | None:
-    if country_risk is None:
-        return None
-
-    values, label = country_risk_index(country_risk)
+def _add_countries(m, offline: bool, country_risk, layers) -> str | None:
+    """The offline basemap (every outline) and the risk choropleth share one outline table."""
+    values, label = (None, None) if country_risk is None else country_risk_index(country_risk)
     outlines = simplified_outlines()
-    outlines = outlines[outlines["iso3"].isin(values.index)]
-    if outlines.empty:
+    with_value = outlines["iso3"].isin(values.index) if values is not None else None
+    if not offline:
+        if with_value is None or not with_value.any():
+            return None
+        outlines, with_value = outlines[with_value], with_value[with_value]
+    DataTable("countries", payload.country_payload(outlines, values)).add_to(m)
+    if offline:
+        DataLayer("countryLayer", "countries", "Countries", len(outlines),
+                  {"pane": "gpBase", "zIndex": 150}, overlay=False, control=False).add_to(m)
+    if with_value is None or not with_value.any():
         return None
-    layer = DataLayer("countryLayer", payload.country_payload(outlines, values),
-                      escape_text(f"Country risk ({outlines['iso3'].nunique()} countries)"),
-                      {"choropleth": True, "pane": "gpRisk", "zIndex": 350, "label": escape_text(label)})
+    codes = outlines.loc[with_value.to_numpy(), "iso3"].nunique()
+    layer = DataLayer("countryLayer", "countries", escape_text(f"Country risk ({codes} countries)"),
+                      int(with_value.sum()),
+                      {"choropleth": True, "pane": "gpRisk", "zIndex": 350, "label": escape_text(label),
+                       "ramp": style.ramp_spec(style.risk_colormap())})
     layer.add_to(m)
     layers.append(layer)
     return label
@@ -222,9 +259,9 @@ def _add_routes(m, deposits, route_legs, top_routes: int, layers) -> list[str]:
     raw = top["name"].to_numpy() if "name" in top else top_ids.to_numpy()
     names = pd.Series(raw, index=top_ids.to_numpy())
     names = names[~names.index.duplicated()]
-    layer = DataLayer("routeLayer", payload.route_payload(legs, names),
-                      f"Best routes of the top {min(top_routes, len(top))} deposits",
-                      {"styles": style.MODE_STYLES})
+    DataTable("routes", payload.route_payload(legs, names)).add_to(m)
+    layer = DataLayer("routeLayer", "routes", f"Best routes of the top {min(top_routes, len(top))} deposits",
+                      len(legs), {"styles": style.MODE_STYLES})
     layer.add_to(m)
     layers.append(layer)
     return sorted(set(style.mode_key(legs["mode"] if "mode" in legs else pd.Series("", index=legs.index))))
@@ -237,34 +274,44 @@ def _add_facilities(m, facilities, layers) -> list[str]:
     if fac.empty:
         return []
     keys = style.top_stage(fac["stages"] if "stages" in fac else pd.Series("", index=fac.index))
+    order = [*style.CHAIN_STAGES, "other"]
+    rank = keys.map({stage: i for i, stage in enumerate(order)}).to_numpy()
+    sort = np.argsort(rank, kind="stable")
+    fac, rank = fac.iloc[sort], rank[sort]
+    DataTable("facilities", payload.facility_payload(fac)).add_to(m)
     present = []
-    for stage in (*style.CHAIN_STAGES, "other"):
-        part = fac[(keys == stage).to_numpy()]
-        if part.empty:
+    for i, stage in enumerate(order):
+        start, stop = np.searchsorted(rank, [i, i + 1])
+        if start == stop:
             continue
         present.append(stage)
-        layer = DataLayer("facilityLayer", payload.facility_payload(part),
-                          f"Facilities — {stage} ({len(part)})")
+        layer = DataLayer("facilityLayer", "facilities", f"Facilities — {stage} ({stop - start})",
+                          int(stop - start), {"from": int(start), "to": int(stop)})
         layer.add_to(m)
         layers.append(layer)
     return present
 
 
 def _add_deposits(m, deposits, layers) -> None:
-
+    """One table of every deposit, ordered by country layer (the country holding the best
+    deposit first) and worst to best within each (the best are drawn last, on top)."""
     if not len(deposits):
         return
     order = _rank_order(deposits)
-    deposits = deposits.loc[order[::-1]]  # best drawn last, on top
+    deposits = deposits.loc[order[::-1]]
     iso = (deposits["country"].astype("string").fillna("") if "country" in deposits
            else pd.Series("", index=deposits.index, dtype="string"))
     best = pd.Series(np.arange(len(deposits))[::-1], index=deposits.index).groupby(iso.to_numpy()).min()
-    options = {"canvas": len(deposits) > CANVAS_THRESHOLD}
-    for code in best.sort_values().index:
-        part = deposits[(iso == code).to_numpy()]
+    group = iso.map({code: i for i, code in enumerate(best.sort_values().index)}).to_numpy()
+    sort = np.argsort(group, kind="stable")
+    deposits, group = deposits.iloc[sort], group[sort]
+    DataTable("deposits", payload.deposit_payload(deposits)).add_to(m)
+    options = {"canvas": len(deposits) > CANVAS_THRESHOLD, "ramp": style.ramp_spec(style.score_colormap())}
+    for i, code in enumerate(best.sort_values().index):
+        start, stop = (int(v) for v in np.searchsorted(group, [i, i + 1]))
         label = country_name(code) if code else "country unknown"
-        layer = DataLayer("depositLayer", payload.deposit_payload(part),
-                          escape_text(f"Deposits — {label} ({len(part):,})"), options)
+        layer = DataLayer("depositLayer", "deposits", escape_text(f"Deposits — {label} ({stop - start:,})"),
+                          stop - start, {**options, "from": start, "to": stop})
         layer.add_to(m)
         layers.append(layer)
 

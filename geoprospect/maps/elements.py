@@ -1,8 +1,8 @@
 """folium elements that hand escaped payloads to the page's runtime (``GP.*`` functions).
 
-:class:`DataLayer` is a real folium ``Layer``, so folium's ``LayerControl`` lists and toggles
-it like any other overlay; its JavaScript is one call such as
-``GP.depositLayer(map, {cols, rows}, options)`` that builds one ``L.geoJSON`` layer.
+:class:`DataTable` puts one columnar payload in the page; :class:`DataLayer` draws rows of it as
+one ``L.geoJSON`` layer that folium's ``LayerControl`` lists; :class:`Setup` and
+:class:`Finish` add the panels and fit the first view.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from folium.map import Layer
 from folium.template import Template
 
 from geoprospect.maps.safe import script_json
+
+TABLES = ("deposits", "facilities", "routes", "countries")
 
 
 def _render_script(element, kwargs) -> None:
@@ -28,20 +30,58 @@ def _render_script(element, kwargs) -> None:
         child.render(**kwargs)
 
 
+class DataTable(MacroElement):
+    """One columnar payload (:mod:`geoprospect.maps.columnar`) handed to the page once, as
+    ``GP.table(name, {...})``; the layers drawn from it name it. Add it to the map before them.
+
+    Parameters
+    ----------
+    table : str
+        ``deposits``, ``facilities``, ``routes`` or ``countries``.
+    payload : dict
+        The columnar payload, all text already escaped.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            GP.table({{ this.table_json }}, {{ this.payload_json }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, table: str, payload: dict):
+        super().__init__()
+        self._name = "GeoprospectTable"
+        if table not in TABLES:
+            raise ValueError(f"unknown table {table!r}")
+        self.table_json = script_json(table)
+        self.payload_json = script_json(payload)
+
+    def render(self, **kwargs) -> None:
+        _render_script(self, kwargs)
+
+
 class DataLayer(Layer):
-    """One toggleable map layer drawn by ``GP.<factory>`` from a compact payload.
+    """One toggleable map layer drawn by ``GP.<factory>`` from rows of a :class:`DataTable`.
+
+    :class:`DataLayer` is a real folium ``Layer``, so folium's ``LayerControl`` lists and toggles
+    it like any other overlay; its JavaScript is one call such as
+    ``GP.depositLayer(map, "deposits", {"from": 0, "to": 120, ...})``.
 
     Parameters
     ----------
     factory : str
         Name of the runtime function: ``depositLayer``, ``facilityLayer``, ``routeLayer`` or
         ``countryLayer``.
-    payload : dict
-        ``{"cols": [...], "rows": [...]}`` with all text already escaped.
+    table : str
+        Name of the :class:`DataTable` the layer draws from.
     name : str
         Escaped layer name shown in the layer control.
+    count : int
+        How many features the layer draws (reported in ``geoprospect_info``).
     options : dict, optional
-        Options passed to the runtime function.
+        Options passed to the runtime function (``from``/``to`` select a range of rows).
     overlay, control, show : bool
         As for ``folium.map.Layer``.
     """
@@ -50,20 +90,22 @@ class DataLayer(Layer):
         """
         {% macro script(this, kwargs) %}
             var {{ this.get_name() }} = GP.{{ this.factory }}(
-                {{ this._parent.get_name() }}, {{ this.payload_json }}, {{ this.options_json }});
+                {{ this._parent.get_name() }}, {{ this.table_json }}, {{ this.options_json }});
         {% endmacro %}
         """
     )
 
-    def __init__(self, factory: str, payload: dict, name: str, options: dict | None = None, *,
-                 overlay: bool = True, control: bool = True, show: bool = True):
+    def __init__(self, factory: str, table: str, name: str, count: int, options: dict | None = None,
+                 *, overlay: bool = True, control: bool = True, show: bool = True):
         super().__init__(name=name, overlay=overlay, control=control, show=show)
         self._name = "GeoprospectLayer"
         if factory not in {"depositLayer", "facilityLayer", "routeLayer", "countryLayer"}:
             raise ValueError(f"unknown layer factory {factory!r}")
+        if table not in TABLES:
+            raise ValueError(f"unknown table {table!r}")
         self.factory = factory
-        self.count = len(payload.get("rows", ()))
-        self.payload_json = script_json(payload)
+        self.count = count
+        self.table_json = script_json(table)
         self.options_json = script_json(options or {})
 
     def render(self, **kwargs) -> None:
@@ -75,7 +117,9 @@ class DataLayer(Layer):
 
 
 class Setup(MacroElement):
-    """Title, legend, attribution, search box, full-screen button and type filter."""
+    """Title, legend, attribution, search box and full-screen button, then a first fit of the
+    view (``GP.setup``). Add it before the layers, so they are drawn once, at the first view;
+    ``config`` may be filled in until the map is rendered (it is serialised then)."""
 
     _template = Template(
         """
@@ -85,10 +129,35 @@ class Setup(MacroElement):
         """
     )
 
-    def __init__(self, config: dict):
+    def __init__(self, config: dict | None = None):
         super().__init__()
         self._name = "GeoprospectSetup"
-        self.config_json = script_json(config)
+        self.config = dict(config or {})
+
+    @property
+    def config_json(self) -> str:
+        return script_json(self.config)
+
+    def render(self, **kwargs) -> None:
+        _render_script(self, kwargs)
+
+
+class Finish(MacroElement):
+    """``GP.finish``: the deposit-type filter, the first view fitted again if the layer list
+    changed the margins, then the page is marked ready. Add it last, after folium's
+    ``LayerControl``, so every control can be measured."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            GP.finish({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self):
+        super().__init__()
+        self._name = "GeoprospectFinish"
 
     def render(self, **kwargs) -> None:
         _render_script(self, kwargs)

@@ -23,6 +23,8 @@ import pandas as pd
 _EXTRA = (("\\", "&#92;"), ("`", "&#96;"), ("$", "&#36;"), ("{", "&#123;"), ("}", "&#125;"))
 _HTML = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;"), ("'", "&#x27;"))
 _URL_OK = r"^https?://[^\s\"'<>`\\]+$"
+_SCHEME = r"^\s*[A-Za-z][A-Za-z0-9+.\-]*:"
+_DOT_DOT = r"(?:^|[/\\])(?:\.|%2e){2}(?:$|[/\\?#])"
 
 
 def escape_text(value: object) -> str:
@@ -74,6 +76,43 @@ def safe_urls(values: pd.Series) -> pd.Series:
     first = values.astype("string").str.split("|", n=1).str[0].str.strip()
     ok = first.str.match(_URL_OK, na=False)
     return escape_series(first.where(ok))
+
+
+def safe_relative_urls(values: pd.Series) -> pd.Series:
+    """Keep relative paths that stay in the map's folder or below it, escaped; drop the rest.
+
+    A deal sheet link must open a file written beside the map, never a web page or a script:
+    values with a scheme (``https:``, ``javascript:``, ``data:``, ``file:``...), an absolute or
+    network path (``/x``, ``//host/x``, ``\\x``), a ``..`` segment (also written ``%2e%2e``), a
+    backslash or an encoded slash (``%2f``, ``%5c``), a control character or nothing but blanks
+    become ``None``. Spaces and other
+    characters outside the URL syntax are percent-encoded, so ``sheets/Mount Weld.html`` keeps
+    working; the result is then escaped like any layer text (:func:`escape_series`).
+
+    Parameters
+    ----------
+    values : pandas.Series
+        Relative paths such as ``sheets/dep-001.html``.
+
+    Returns
+    -------
+    pandas.Series of object
+        Escaped relative URLs, ``None`` where refused or missing.
+
+    Examples
+    --------
+    >>> safe_relative_urls(pd.Series(["sheets/a b.html", "javascript:x", "../up.html"])).tolist()
+    ['sheets/a%20b.html', None, None]
+    """
+    from urllib.parse import quote
+
+    text = values.astype("string").str.strip()
+    bad = (text.isna() | (text == "") | text.str.match(_SCHEME, na=True)
+           | text.str.contains(r"^[/\\]|\\|[\x00-\x1f\x7f]", regex=True, na=True)
+           | text.str.lower().str.contains(_DOT_DOT + r"|%2f|%5c", regex=True, na=True))
+    kept = text.where(~bad)
+    quoted = kept.map(lambda s: quote(s, safe="/-._~!$&'()*+,;=:@%?#"), na_action="ignore")
+    return escape_series(quoted.astype("string"))
 
 
 def clean_numbers(values: pd.Series | None, length: int, digits: int = 2) -> pd.Series:

@@ -97,6 +97,18 @@ def ramp_rgb(values, colormap) -> np.ndarray:
     return np.stack(channels, axis=-1)
 
 
+def ramp_spec(colormap) -> dict:
+    """The colormap as the page's runtime needs it to colour markers itself (``GP.ramp``):
+    ``{"index": stops, "colors": [[r, g, b], ...] (0-1), "missing": MISSING_COLOUR}``.
+
+    ``GP.ramp`` interpolates exactly as :func:`ramp_rgb` (numpy's round half to even), so a
+    marker's colour in the browser equals :func:`colours` of its value.
+    """
+    return {"index": [float(v) for v in colormap.index],
+            "colors": [[float(c) for c in rgba[:3]] for rgba in colormap.colors],
+            "missing": MISSING_COLOUR}
+
+
 def colours(values: pd.Series | np.ndarray, colormap) -> np.ndarray:
     """Map numbers to ``#rrggbb`` through a branca LinearColormap (:func:`ramp_rgb`), vectorised.
 

@@ -54,8 +54,8 @@ def open_offline(chromium):
     """Open a local HTML file with the network unreachable; wait for the map runtime."""
     contexts = []
 
-    def visit(path, timeout_ms: int = 60_000) -> Visit:
-        context = chromium.new_context(viewport={"width": 1400, "height": 900})
+    def visit(path, timeout_ms: int = 60_000, viewport: tuple[int, int] = (1400, 900)) -> Visit:
+        context = chromium.new_context(viewport={"width": viewport[0], "height": viewport[1]})
         contexts.append(context)
         page = context.new_page()
         v = Visit(page)

@@ -46,14 +46,17 @@ def _ids_on_page(page):
 
 
 def _centre_on(page, predicate_js: str) -> tuple[float, float]:
-    """Centre the map (zoom 7) on the first drawn feature matching ``predicate_js(props)``;
-    return its page coordinates."""
+    """Centre the map (zoom 7) on the first drawn feature matching ``predicate_js(props)`` (the
+    decoded row, ``GP.props``); return its page coordinates."""
     return page.evaluate(
         """(src) => {
             const pred = eval(src);
             let hit = null;
             const find = (kind) => GP.map.eachLayer(l => {
-                if (!hit && l.feature && l[kind] && pred(l.feature.properties)) { hit = l; }
+                if (!hit && l.feature && l[kind]) {
+                    const p = GP.props(l);
+                    if (p && pred(p)) { hit = l; }
+                }
             });
             find("getLatLng");
             find("getBounds");
@@ -74,7 +77,7 @@ def _popup_name(page) -> str:
 
 def _click_deposit(page, dep_id):
     """Zoom to a deposit and click its marker with the mouse; return the popup's name text."""
-    pred = f"(p) => p.r !== undefined && GP.decode(p.id) === {json.dumps(dep_id)}"
+    pred = f"(p) => p.kind === 'deposits' && GP.decode(p.id) === {json.dumps(dep_id)}"
     x, y = _centre_on(page, pred)
     page.mouse.click(x, y)
     return _popup_name(page)
@@ -99,7 +102,7 @@ def test_each_deposit_drawn_exactly_once(visit, layer):
     assert page.locator("path.gp-deposit").count() == len(expected)
 
 
-def test_click_opens_popup_with_the_literal_text(visit, layer):
+def test_click_opens_popup_with_the_literal_text(visit, layer, offline_file):
     page = visit.page
     for i in range(len(HOSTILE)):
         row = layer.iloc[i]
@@ -111,16 +114,24 @@ def test_click_opens_popup_with_the_literal_text(visit, layer):
         assert row["route_summary"].strip() in popup.locator(".gp-route").text_content()
         assert row["stage"].strip() in popup.text_content()
         hrefs = popup.locator("a").evaluate_all("els => els.map(e => e.href)")
-        assert all(h.startswith("https://") for h in hrefs)
-        assert len(hrefs) == (0 if i % 2 else 1)  # javascript: URLs were dropped
+        assert all(h.startswith(("https://", "file://")) for h in hrefs)
+        assert len(hrefs) == (0 if i % 2 else 2)  # javascript:, //host and ../ links were dropped
         assert popup.locator(".gp-bar span").count() == 3
+        sheet = popup.locator(".gp-sheet a")
+        if i % 2:
+            assert sheet.count() == 0
+        else:  # a relative link beside the map, percent-encoded, shown as "Deal sheet"
+            assert sheet.text_content() == "Deal sheet"
+            assert sheet.get_attribute("href") == f"sheets/dep-{i}%20%3C{i}%3E.html"
+            assert sheet.evaluate("a => a.href") == offline_file.parent.joinpath(
+                f"sheets/dep-{i} <{i}>.html").as_uri()
 
 
 def test_polygon_deposit_and_tooltip(visit):
     page = visit.page
     assert _click_deposit(page, "dep-poly") == "Polygon deposit"
     page.mouse.move(5, 450)
-    x, y = _centre_on(page, "(p) => p.r !== undefined && p.id === 'dep-0'")
+    x, y = _centre_on(page, "(p) => p.kind === 'deposits' && p.id === 'dep-0'")
     page.mouse.move(x, y)
     tip = page.locator(".leaflet-tooltip").filter(has_text=re.compile(r"^#1 "))
     tip.wait_for(timeout=5000)
@@ -128,6 +139,7 @@ def test_polygon_deposit_and_tooltip(visit):
 
 
 def _toggle(page, label_start):
+    page.locator(".leaflet-control-layers").hover()  # the list opens on hover when collapsed
     label = page.locator(".leaflet-control-layers-overlays label").filter(has_text=label_start)
     assert label.count() == 1, label_start
     label.locator("input").click()
@@ -136,7 +148,7 @@ def _toggle(page, label_start):
 def _route_legs_on_map(page) -> int:
     return page.evaluate("""() => {
         let n = 0;
-        GP.map.eachLayer(l => { if (l.feature && l.feature.properties.md !== undefined) n++; });
+        GP.map.eachLayer(l => { if (l.feature && GP.props(l).kind === "routes") n++; });
         return n;
     }""")
 
@@ -195,7 +207,7 @@ def test_search_box_no_match(visit):
                                   "Magnets `x`"])
 def test_facility_popup_is_literal(visit, name):
     page = visit.page
-    x, y = _centre_on(page, f"(p) => p.sk !== undefined && GP.decode(p.nm) === {json.dumps(name)}")
+    x, y = _centre_on(page, f"(p) => p.kind === 'facilities' && GP.decode(p.nm) === {json.dumps(name)}")
     page.mouse.click(x, y)
     assert _popup_name(page) == name
     assert page.locator("img[src='x']").count() == 0
@@ -233,7 +245,7 @@ def test_route_leg_tooltip_is_literal(visit):
     xy = page.evaluate(
         """() => {
             let hit = null;
-            GP.map.eachLayer(l => { if (!hit && l.feature && l.feature.properties.md === "sea") hit = l; });
+            GP.map.eachLayer(l => { if (!hit && l.feature && GP.props(l).md === "sea") hit = l; });
             const ll = hit.getCenter();
             GP.map.setView(ll, 5, {animate: false});
             const p = GP.map.latLngToContainerPoint(ll);
