@@ -45,7 +45,8 @@ class PolicyRules:
         if unknown := sorted((set(lift) | set(apply)) - set(ids)):
             raise RouteError(f"unknown policy event {unknown[0]!r} (policy_events.csv ids)", option="policy")
         on = (on & ~ids.isin(lift)) | ids.isin(apply)
-        on &= ~ev["applies_to"].astype(object).fillna("").astype(str).str.lower().isin(["processed", "technology"])
+        scope = ev["applies_to"].astype(object).fillna("").astype(str).str.lower()
+        on &= ~scope.isin(["processed", "technology"])
         ev = ev[on].copy()
         ev["blocks"] = ev["blocks"].map(split_list)
         ev["admin1"] = ev["admin1"].fillna("").astype(str).str.strip().str.lower()
