@@ -60,7 +60,7 @@ def test_counts_layers_and_skipped_rows(offline_html, ranked):
     assert "Deposits — Australia (3)" in deposit_layers
     assert any(k.startswith("Facilities — cracking") for k in info["layers"])
     assert info["layers"]["Facilities — separation (1)"] == 1  # drawn once, at its top stage
-    assert info["layers"]["Best routes of the top 2 deposits"] == 4  # alternative 1 left out
+    assert info["layers"]["Routes of the top 2 deposits"] == 4  # alternative 1 left out
     assert info["layers"]["Country risk (3 countries)"] >= 3  # outline parts
     assert "1 without location not shown" in html
     assert "2026-01-02" in html
@@ -233,3 +233,45 @@ def test_every_text_cell_of_every_table_is_escaped(offline_html):
     assert seen > 200
     deposits = page_tables(html)["deposits"]
     assert escape_text(HOSTILE[0]) in decode(deposits, "nm")
+
+
+def test_india_view_draws_kashmir_within_india_and_says_so(ranked):
+    from geoprospect.io.countries import display_boundaries
+    from geoprospect.maps.basemap import simplified_outlines
+
+    gilgit, aksai_chin = shapely.Point(74.31, 35.92), shapely.Point(79.5, 35.2)
+    lahore = shapely.Point(74.35, 31.55)
+    for view, expect in (("de-facto", ("PAK", "CHN")), ("india", ("IND", "IND"))):
+        world = display_boundaries(view)
+        holder = [world.loc[world.contains(p), "iso3"].tolist() for p in (gilgit, aksai_chin, lahore)]
+        assert holder == [[expect[0]], [expect[1]], ["PAK"]], view
+        assert set(simplified_outlines(view=view)["iso3"]) == set(world["iso3"])
+    india = make_map(ranked, offline=True, boundaries="india")
+    html = india.get_root().render()
+    assert "Boundaries are indicative (India" in html and "with Jammu and Kashmir" in html
+    assert india.geoprospect_info["boundaries"] == "india"
+    assert "(India" not in make_map(ranked, offline=True).get_root().render().split("Boundaries are")[1][:40]
+    with pytest.raises(LayerError, match="unknown boundary view 'pov'"):
+        make_map(ranked, boundaries="pov")
+
+
+def test_popups_carry_the_allocation_and_plant_use():
+    from geoprospect.maps.payload import deposit_payload, facility_payload
+
+    gdf = gpd.GeoDataFrame({
+        "id": ["a", "b"], "assigned_plant_id": ["p1", None], "assigned_share": [0.6, None],
+        "unplaced_tpa": [0.0, 1200.0], "allocation_note": ["", "1,200 t/yr unplaced: no <open> plant"],
+        "product": ["concentrate", "mixed_chemical"], "uncommitted_ndpr_tpa": [300.0, 0.0],
+    }, geometry=[shapely.Point(0, 0), shapely.Point(1, 1)], crs="EPSG:4326")
+    payload = deposit_payload(gdf, pd.Series({"p1": "Plant <One>"}))
+    assert decode(payload, "ap") == ["Plant &lt;One&gt;", None]
+    assert decode(payload, "as") == [0.6, None] and decode(payload, "un") == [0, 1200]
+    assert decode(payload, "an")[1] == "1,200 t/yr unplaced: no &lt;open&gt; plant"
+    assert decode(deposit_payload(gdf), "ap")[0] == "p1"  # no facility names: the id
+    fac = gpd.GeoDataFrame({"id": ["p1", "p2"], "name": ["One", "Two"], "stages": ["cracking", "magnet"]},
+                           geometry=[shapely.Point(5, 5), shapely.Point(6, 6)], crs="EPSG:4326")
+    use = pd.DataFrame({"plant_id": ["p1"], "allocated_tpa": [720.0], "own_feed_tpa": [0.0],
+                        "contracted_tpa": [100.0], "spare_tpa": [900.0], "utilisation": [0.41]})
+    plants = facility_payload(fac, use)
+    assert decode(plants, "al") == [720, None] and decode(plants, "ut") == [0.41, None]
+    assert "ut" not in facility_payload(fac)["c"]

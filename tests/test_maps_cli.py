@@ -35,7 +35,7 @@ def test_offline_map_from_ranked_file(tmp_path, ranked_file):
     assert res.exit_code == 0, res.output
     html = out.read_text(encoding="utf-8")
     assert external_references(html) == []
-    assert "Best routes of the top 2 deposits" in html
+    assert "Routes of the top 2 deposits" in html
     assert "<title>Test &lt;b&gt;map&lt;/b&gt;</title>" in html
     assert _js("Facilities — magnet") in html  # bundled facilities
     assert "Country risk (" in html  # bundled WGI table

@@ -180,6 +180,29 @@ def test_investor_own_plant_takes_its_feed(net):
     assert result.deposits["assigned_plant_id"].iloc[0] == "ind-irel-oscom-mopp"
 
 
+def test_a_project_that_separates_on_site_has_nothing_to_place(net):
+    rows = _deposits([("sep", "AUS", "monazite", "A", (115.9, -29.3)),
+                      ("conc", "AUS", "monazite", "B", (116.5, -30.0))])
+    result = allocate(rows, np.array([5000.0, 5000.0]), net,
+                      products=["separated_oxide", "concentrate"])
+    per = result.deposits.set_index("deposit_id")
+    assert per.at["sep", "unplaced_tpa"] == 0 and "separates on site" in per.at["sep", "allocation_note"]
+    assert "sep" not in set(result.flows["deposit_id"]) and "conc" in set(result.flows["deposit_id"])
+
+
+def test_map_routes_go_through_the_assigned_plant():
+    import geoprospect as gp
+
+    ranked = gp.rank_layer(routes=10)
+    legs = ranked.attrs["route_legs"]
+    top = ranked.head(10).set_index("id")
+    for did, own in legs.groupby("deposit_id"):
+        plant = top.at[did, "assigned_plant_id"]
+        if isinstance(plant, str):
+            assert plant in set(own["to_id"]), did  # the drawn chain reaches the assigned plant
+    assert (legs["alternative"] == 0).all()
+
+
 def test_blocked_export_stays_at_home_and_says_why(net):
     # Malawi bars raw concentrate exports (Kangankunde is exempted): a non-exempt Malawian monazite
     # deposit has no plant at home, so nothing is placed, and the note names the rule

@@ -6,7 +6,15 @@ from pathlib import Path
 
 import click
 
-from geoprospect.cli.options import country_option, overwrite_option, parse_countries, read_options
+from geoprospect.cli.options import (
+    boundaries_option,
+    country_option,
+    map_boundaries,
+    overwrite_option,
+    parse_countries,
+    plant_use,
+    read_options,
+)
 from geoprospect.cli.rows import finish, keep_usable, load_rows, nothing_left, policy_options
 from geoprospect.errors import OutputError
 from geoprospect.io.bundled import data_date, layer_path
@@ -25,7 +33,9 @@ from geoprospect.pipeline import rank
 @click.option("--offline", is_flag=True,
               help="Self-contained file that works with no network (no tiles; outlines as basemap).")
 @click.option("--routes", "route_top", type=click.IntRange(min=0), default=10, show_default=True,
-              help="Draw the best routes of this many top-ranked deposits.")
+              help="Draw the routes of this many top-ranked deposits (through the plant the "
+              "capacity allocation assigned them).")
+@boundaries_option
 @click.option("--route-legs", "legs_file", type=click.Path(dir_okay=False), default=None,
               help="Route legs layer (LineStrings with deposit_id, leg, mode, ...). Default: the legs "
               "of ranking an unranked layer.")
@@ -38,8 +48,8 @@ from geoprospect.pipeline import rank
 @overwrite_option
 @policy_options
 @click.pass_context
-def map_command(ctx, layer_file, layer, crs, encoding, columns, output, offline, route_top, legs_file,
-                country, title, surface, no_facilities, no_risk, overwrite, strict, as_json):
+def map_command(ctx, layer_file, layer, crs, encoding, columns, output, offline, route_top, boundaries,
+                legs_file, country, title, surface, no_facilities, no_risk, overwrite, strict, as_json):
     """Publish LAYER as an interactive map in one HTML file.
 
     LAYER is a ranked table (it has a ``score`` column, e.g. from ``geoprospect rank -o``) or an
@@ -78,6 +88,8 @@ def map_command(ctx, layer_file, layer, crs, encoding, columns, output, offline,
         data_date=data_date() or None,
         top_routes=route_top,
         surface=surface,
+        plant_use=plant_use(ranked),
+        boundaries=map_boundaries(boundaries, None),
     )
     save_map(m, output, offline=offline, overwrite=overwrite)
     info = m.geoprospect_info

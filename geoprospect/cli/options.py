@@ -8,7 +8,7 @@ import click
 
 from geoprospect.errors import LayerError, RasterError
 from geoprospect.features.covariates import parse_raster_options
-from geoprospect.io.countries import to_iso3
+from geoprospect.io.countries import BOUNDARY_VIEWS, to_iso3
 from geoprospect.io.mapping import column_map
 from geoprospect.model.mcda import parse_weights
 
@@ -147,3 +147,23 @@ def _scenario_help() -> list[str]:
         return describe_scenarios()
     except FileNotFoundError:  # a broken install: the option still parses, the run reports it
         return ["see `geoprospect layers`"]
+
+
+boundaries_option = click.option(
+    "--boundaries", type=click.Choice(list(BOUNDARY_VIEWS)), default=None,
+    help="Country outlines on the map: india (Jammu and Kashmir as India depicts it) or de-facto; "
+    "default: india for an Indian investor profile (irel), else de-facto.",
+)
+
+
+def map_boundaries(boundaries: str | None, investor: str | None) -> str:
+    """The boundary view of a map: ``--boundaries``, else the investor profile's default."""
+    from geoprospect.routes.investor import load_investor
+
+    return boundaries or load_investor(investor or "irel").map_boundaries
+
+
+def plant_use(ranked):
+    """The capacity allocation's per-plant table of ranked rows (None when not allocated)."""
+    allocation = ranked.attrs.get("allocation")
+    return None if allocation is None else allocation.plants

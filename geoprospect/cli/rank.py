@@ -6,10 +6,13 @@ import click
 
 from geoprospect.cli import quiet
 from geoprospect.cli.options import (
+    boundaries_option,
     country_option,
+    map_boundaries,
     output_option,
     overwrite_option,
     parse_countries,
+    plant_use,
     raster_option,
     read_options,
     valuation_options,
@@ -59,7 +62,9 @@ PROGRESS_FROM = 5_000
               help="Also publish an interactive HTML map.")
 @click.option("--offline", is_flag=True, help="Make the map self-contained (no network).")
 @click.option("--routes", "route_top", type=int, default=10, show_default=True,
-              help="Draw the best routes of this many top deposits on the map.")
+              help="Draw the routes of this many top deposits on the map (through the plant the "
+              "capacity allocation assigned them).")
+@boundaries_option
 @click.option("--sheets", "sheets_dir", type=click.Path(file_okay=False), default=None, metavar="DIR",
               help="Also write one-page deal sheets of the top deposits into DIR (and link them "
               "from the map's popups: column sheet_href).")
@@ -73,7 +78,7 @@ def rank(ctx, layers, layer, crs, encoding, columns, country, model_path, price_
          discount_rate, prices_path, weights, top, draws, seed,
          exclude_flagged, exclude_committed, investor, as_of, lift_policy, apply_policy, avoid,
          status, avoid_passage, to, network_path, rasters, output, overwrite, map_path, offline,
-         route_top, sheets_dir, sheets_top, raw_csv, strict, as_json):
+         route_top, boundaries, sheets_dir, sheets_top, raw_csv, strict, as_json):
     """Rank deposits in LAYERS (default: the bundled five-country deposits).
 
     Prints the ranked table and writes OUT (-o) in any supported format; .json gives plain
@@ -128,7 +133,8 @@ def rank(ctx, layers, layer, crs, encoding, columns, country, model_path, price_
         m = make_map(ranked, facilities=gpd.read_file(layer_path("facilities.geojson")),
                      route_legs=ranked.attrs.get("route_legs"),
                      country_risk=layer_path("country_risk.csv"), offline=offline,
-                     data_date=metadata["data_date"], top_routes=route_top)
+                     data_date=metadata["data_date"], top_routes=route_top,
+                     plant_use=plant_use(ranked), boundaries=map_boundaries(boundaries, investor))
         save_map(m, map_path, offline=offline, overwrite=overwrite)
         click.echo(f"wrote map {map_path}{' (offline)' if offline else ''}", err=True)
     finish(ctx, report, as_json=as_json, network=network)

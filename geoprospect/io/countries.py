@@ -28,6 +28,13 @@ BOUNDARY_NOTE = (
     "Boundaries are indicative: Natural Earth 1:50m, de facto view; they do not imply any "
     "position on disputed territory and differ from India's official depiction."
 )
+INDIA_VIEW_NOTE = (
+    "Boundaries are indicative: Natural Earth 1:50m, with Jammu and Kashmir (including the areas "
+    "administered by Pakistan and China) and Siachen drawn within India as India depicts them "
+    "(from Natural Earth's disputed areas); they do not imply any position on disputed territory."
+)
+BOUNDARY_VIEWS = {"de-facto": BOUNDARY_NOTE, "india": INDIA_VIEW_NOTE}
+"""Boundary views a map can draw, with the note each carries."""
 
 _EXTRA_NAMES = {
     "burma": "MMR",
@@ -139,6 +146,36 @@ def boundaries():
 
     g = gpd.read_file(layer_path("countries.geojson"))
     return g[g["iso3"].notna()].reset_index(drop=True)
+
+
+@cache
+def display_boundaries(view: str = "de-facto"):
+    """The outlines a map draws in a boundary ``view`` (a key of :data:`BOUNDARY_VIEWS`).
+
+    ``de-facto`` is :func:`boundaries`; ``india`` replaces India, China and Pakistan with
+    ``layers/countries_india_view.geojson`` (``scripts/build_india_view.py``). Points are always
+    located in the de facto outlines (:func:`locate`): the view is for display only.
+
+    Raises
+    ------
+    LayerError
+        An unknown view (with the option ``boundaries``).
+    """
+    import geopandas as gpd
+    import pandas as pd
+
+    from geoprospect.errors import LayerError
+
+    if view not in BOUNDARY_VIEWS:
+        raise LayerError(f"unknown boundary view {view!r} (one of {', '.join(BOUNDARY_VIEWS)})",
+                         option="boundaries")
+    world = boundaries()
+    if view == "de-facto":
+        return world
+    redrawn = gpd.read_file(layer_path("countries_india_view.geojson"))
+    kept = world[~world["iso3"].isin(redrawn["iso3"])]
+    return gpd.GeoDataFrame(pd.concat([kept, redrawn[["iso3", "name", "geometry"]]], ignore_index=True),
+                            crs=world.crs)
 
 
 def locate(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:

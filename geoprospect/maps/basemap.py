@@ -15,7 +15,7 @@ from functools import cache
 import pandas as pd
 
 from geoprospect.errors import LayerError
-from geoprospect.io.countries import boundaries
+from geoprospect.io.countries import display_boundaries
 from geoprospect.io.reference import WGI_PCT, latest_national, read_table
 
 SIMPLIFY_DEG = 0.05
@@ -25,12 +25,13 @@ _VALUE_NAMES = ("risk", "risk_score", "risk_index", "country_risk", "value", "sc
 
 
 @cache
-def simplified_outlines(tolerance: float = SIMPLIFY_DEG):
-    """Return the bundled country outlines simplified to ``tolerance`` degrees."""
+def simplified_outlines(tolerance: float = SIMPLIFY_DEG, view: str = "de-facto"):
+    """Return the bundled country outlines in a boundary ``view``
+    (:data:`geoprospect.io.countries.BOUNDARY_VIEWS`) simplified to ``tolerance`` degrees."""
     import shapely
 
 
-    world = boundaries()[["iso3", "name", "geometry"]].copy()
+    world = display_boundaries(view)[["iso3", "name", "geometry"]].copy()
     geom = shapely.simplify(world.geometry.to_numpy(), tolerance, preserve_topology=True)
     world = world.set_geometry(geom)
     world = world[~world.geometry.is_empty & world.geometry.notna()]

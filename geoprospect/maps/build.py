@@ -11,7 +11,7 @@ import pandas as pd
 
 from geoprospect.errors import LayerError, OutputError
 from geoprospect.io.bundled import data_date as bundled_date
-from geoprospect.io.countries import BOUNDARY_NOTE, country_name
+from geoprospect.io.countries import BOUNDARY_VIEWS, country_name
 from geoprospect.io.write import written
 from geoprospect.maps import assets, payload, style
 from geoprospect.maps.basemap import country_risk_index, simplified_outlines
@@ -45,6 +45,8 @@ def make_map(
     data_date: str | None = None,
     top_routes: int = 10,
     surface=None,
+    plant_use=None,
+    boundaries: str = "de-facto",
 ):
     """Build the interactive map of ranked deposits.
 
@@ -75,6 +77,12 @@ def make_map(
         How many best-ranked deposits get their best route drawn.
     surface : str or Path, optional
         A GeoTIFF drawn as an image overlay with its own legend.
+    plant_use : pandas.DataFrame, optional
+        The capacity allocation's per-plant table (``Allocation.plants``: ``plant_id``,
+        ``allocated_tpa``, ``spare_tpa``, ``utilisation``, ...), shown in the plants' popups.
+    boundaries : str
+        Boundary view of the country outlines: ``de-facto`` or ``india`` (India's depiction of
+        Jammu and Kashmir); :data:`geoprospect.io.countries.BOUNDARY_VIEWS`.
 
     Returns
     -------
@@ -83,6 +91,9 @@ def make_map(
     """
     import folium
 
+    if boundaries not in BOUNDARY_VIEWS:
+        raise LayerError(f"unknown boundary view {boundaries!r} (one of {', '.join(BOUNDARY_VIEWS)})",
+                         option="boundaries")
     deposits, skipped = _usable(ranked, "ranked")
     if data_date is None:
         data_date = bundled_date() or None
@@ -94,17 +105,17 @@ def make_map(
     layers: list[DataLayer] = []
     setup = Setup()
     setup.add_to(m)  # panels and the first view before any layer is drawn
-    risk_label = _add_countries(m, offline, country_risk, layers)
+    risk_label = _add_countries(m, offline, country_risk, layers, boundaries)
     modes = _add_routes(m, deposits, route_legs, top_routes, layers)
-    stages = _add_facilities(m, facilities, layers)
-    _add_deposits(m, deposits, layers)
+    stages, plant_names = _add_facilities(m, facilities, layers, plant_use)
+    _add_deposits(m, deposits, layers, plant_names)
     if surface is not None:
         add_surface(m, surface)
     setup.config.update({
         "bounds": _bounds(deposits),
         "title": title_html(title, data_date, len(deposits), skipped),
         "legend": legend_html(facility_stages=stages, route_modes=modes, risk_label=risk_label),
-        "attribution": _attribution(offline),
+        "attribution": _attribution(offline, boundaries),
     })
     listed = sum(layer.control for layer in layers)
     folium.LayerControl(collapsed=listed > MANY_LAYERS, position="topright").add_to(m)
@@ -114,7 +125,7 @@ def make_map(
         MiniMap(toggle_display=True, position="bottomleft").add_to(m)
     Finish().add_to(m)
     m.geoprospect_info = {
-        "offline": offline, "shown": len(deposits), "skipped": skipped,
+        "offline": offline, "shown": len(deposits), "skipped": skipped, "boundaries": boundaries,
         "layers": {html.unescape(layer.layer_name): layer.count for layer in layers if layer.control},
     }
     return m
@@ -218,10 +229,10 @@ def _add_assets(m, offline: bool) -> None:
     header.add_child(inline_script(assets.own_script()), name="geoprospect_js")
 
 
-def _add_countries(m, offline: bool, country_risk, layers) -> str | None:
+def _add_countries(m, offline: bool, country_risk, layers, view: str) -> str | None:
     """The offline basemap (every outline) and the risk choropleth share one outline table."""
     values, label = (None, None) if country_risk is None else country_risk_index(country_risk)
-    outlines = simplified_outlines()
+    outlines = simplified_outlines(view=view)
     with_value = outlines["iso3"].isin(values.index) if values is not None else None
     if not offline:
         if with_value is None or not with_value.any():
@@ -260,25 +271,28 @@ def _add_routes(m, deposits, route_legs, top_routes: int, layers) -> list[str]:
     names = pd.Series(raw, index=top_ids.to_numpy())
     names = names[~names.index.duplicated()]
     DataTable("routes", payload.route_payload(legs, names)).add_to(m)
-    layer = DataLayer("routeLayer", "routes", f"Best routes of the top {min(top_routes, len(top))} deposits",
+    layer = DataLayer("routeLayer", "routes", f"Routes of the top {min(top_routes, len(top))} deposits",
                       len(legs), {"styles": style.MODE_STYLES})
     layer.add_to(m)
     layers.append(layer)
     return sorted(set(style.mode_key(legs["mode"] if "mode" in legs else pd.Series("", index=legs.index))))
 
 
-def _add_facilities(m, facilities, layers) -> list[str]:
+def _add_facilities(m, facilities, layers, plant_use=None) -> tuple[list[str], pd.Series | None]:
+    """Facility layers by most downstream stage; returns the stages drawn and plant id -> name."""
     if facilities is None:
-        return []
+        return [], None
     fac, _ = _usable(facilities, "facilities")
     if fac.empty:
-        return []
+        return [], None
+    names = pd.Series(fac["name"].to_numpy(), index=fac["id"].astype(str)) \
+        if {"id", "name"} <= set(fac.columns) else None
     keys = style.top_stage(fac["stages"] if "stages" in fac else pd.Series("", index=fac.index))
     order = [*style.CHAIN_STAGES, "other"]
     rank = keys.map({stage: i for i, stage in enumerate(order)}).to_numpy()
     sort = np.argsort(rank, kind="stable")
     fac, rank = fac.iloc[sort], rank[sort]
-    DataTable("facilities", payload.facility_payload(fac)).add_to(m)
+    DataTable("facilities", payload.facility_payload(fac, plant_use)).add_to(m)
     present = []
     for i, stage in enumerate(order):
         start, stop = np.searchsorted(rank, [i, i + 1])
@@ -289,10 +303,10 @@ def _add_facilities(m, facilities, layers) -> list[str]:
                           int(stop - start), {"from": int(start), "to": int(stop)})
         layer.add_to(m)
         layers.append(layer)
-    return present
+    return present, None if names is None else names[~names.index.duplicated()]
 
 
-def _add_deposits(m, deposits, layers) -> None:
+def _add_deposits(m, deposits, layers, plant_names=None) -> None:
     """One table of every deposit, ordered by country layer (the country holding the best
     deposit first) and worst to best within each (the best are drawn last, on top)."""
     if not len(deposits):
@@ -305,7 +319,7 @@ def _add_deposits(m, deposits, layers) -> None:
     group = iso.map({code: i for i, code in enumerate(best.sort_values().index)}).to_numpy()
     sort = np.argsort(group, kind="stable")
     deposits, group = deposits.iloc[sort], group[sort]
-    DataTable("deposits", payload.deposit_payload(deposits)).add_to(m)
+    DataTable("deposits", payload.deposit_payload(deposits, plant_names)).add_to(m)
     options = {"canvas": len(deposits) > CANVAS_THRESHOLD, "ramp": style.ramp_spec(style.score_colormap())}
     for i, code in enumerate(best.sort_values().index):
         start, stop = (int(v) for v in np.searchsorted(group, [i, i + 1]))
@@ -327,9 +341,10 @@ def _rank_order(gdf) -> pd.Index:
     return key.sort_values(na_position="last", kind="stable").index
 
 
-def _attribution(offline: bool) -> str:
+def _attribution(offline: bool, view: str = "de-facto") -> str:
 
     base = "Basemap: Natural Earth outlines · " if offline else ""
     text = escape_text(f"{base}Deposits, facilities: geoprospect layers (sources in popups) · ")
-    return f'{text}<span title="{escape_text(BOUNDARY_NOTE)}">Boundaries are indicative</span>'
+    which = " (India's depiction)" if view == "india" else ""
+    return f'{text}<span title="{escape_text(BOUNDARY_VIEWS[view])}">Boundaries are indicative{which}</span>'
 

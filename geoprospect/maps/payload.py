@@ -19,7 +19,7 @@ from geoprospect.maps.safe import escape_series, plain_words, safe_relative_urls
 DEPOSIT_TEXT = {
     "id": "id", "nm": "name", "a1": "admin1", "dt": "deposit_type", "st": "stage",
     "ro": "route_summary", "so": "source", "lc": "location_confidence", "vt": "valuation_tier",
-    "im": "imputed",
+    "im": "imputed", "pr": "product", "sb": "study_basis", "an": "allocation_note",
 }
 DEPOSIT_LISTS = {"mi": "minerals", "fl": "flags"}
 DEPOSIT_NUMBERS = {
@@ -29,7 +29,13 @@ DEPOSIT_NUMBERS = {
     "dy": ("dytb_pct", 2), "ox": ("ndpr_oxide_tpa", 0), "cx": ("capex_musd", 0),
     "v10": ("npv_musd_p10", 0), "v50": ("npv_musd_p50", 0), "v90": ("npv_musd_p90", 0),
     "vg": ("value_grade_musd", 0), "vl": ("value_logistics_musd", 0), "vr": ("value_risk_musd", 0),
+    "uc": ("uncommitted_ndpr_tpa", 0), "as": ("assigned_share", 2), "un": ("unplaced_tpa", 0),
 }
+PLANT_USE = {
+    "al": ("allocated_tpa", 0), "of": ("own_feed_tpa", 0), "ct": ("contracted_tpa", 0),
+    "sp": ("spare_tpa", 0), "ut": ("utilisation", 3),
+}
+"""Facility columns from the capacity allocation (``Allocation.plants``), keyed by plant id."""
 SHEET_COLUMN = "sheet_href"
 """Column of relative paths to deal sheets written beside the map (a "Deal sheet" link)."""
 _ARROW = " → "
@@ -53,13 +59,15 @@ def _column(frame, col):
     return frame[col] if col in frame else None
 
 
-def deposit_payload(gdf) -> dict:
+def deposit_payload(gdf, plant_names: pd.Series | None = None) -> dict:
     """Columnar payload of deposits (usable geometries, already in drawing order).
 
     ``nm`` is left empty where the name equals the id (the page shows the id), ``ro`` holds the
     route without its first hop when that hop is the deposit itself (the popup names it), ``cn``
-    maps each country code to its name once, and ``sh`` holds the safe relative link of
-    :data:`SHEET_COLUMN`. Colour and radius are computed by the page from ``sc`` and ``nt``.
+    maps each country code to its name once, ``sh`` holds the safe relative link of
+    :data:`SHEET_COLUMN`, and ``ap`` the plant the capacity allocation assigned (its name from
+    ``plant_names``, plant id -> name, else its id). Colour and radius are computed by the page
+    from ``sc`` and ``nt``.
     """
     cols = Columns(len(gdf))
     raw_id = gdf["id"].astype("string").str.strip() if "id" in gdf else None
@@ -77,6 +85,10 @@ def deposit_payload(gdf) -> dict:
     for key, (col, digits) in DEPOSIT_NUMBERS.items():
         cols.number(key, _column(gdf, col), digits)
     cols.number("nt", style.contained_ndpr(gdf), 0)
+    if "assigned_plant_id" in gdf:
+        plant = gdf["assigned_plant_id"].astype("string")
+        named = plant.map(plant_names) if plant_names is not None else plant
+        cols.text("ap", escape_series(named.astype("string").fillna(plant)))
     cols.text("su", safe_urls(gdf["source_url"]) if "source_url" in gdf else _text(gdf, "source_url"))
     cols.text("sh", safe_relative_urls(gdf[SHEET_COLUMN]) if SHEET_COLUMN in gdf
               else _text(gdf, SHEET_COLUMN))
@@ -99,8 +111,12 @@ def _without_origin(routes: pd.Series, names) -> pd.Series:
     return text.mask(own.fillna(False) & rest.notna(), rest)
 
 
-def facility_payload(gdf) -> dict:
-    """Columnar payload of processing/magnet facilities; ``sk`` is the most downstream stage."""
+def facility_payload(gdf, plant_use: pd.DataFrame | None = None) -> dict:
+    """Columnar payload of processing/magnet facilities; ``sk`` is the most downstream stage.
+
+    With ``plant_use`` (the capacity allocation's per-plant table, ``plant_id`` and the
+    :data:`PLANT_USE` columns) each plant also carries what the allocation put there.
+    """
     cols = Columns(len(gdf))
     for key, col in (("id", "id"), ("nm", "name"), ("cc", "country"), ("ss", "status"),
                      ("op", "operator"), ("cu", "product"), ("so", "source")):
@@ -110,6 +126,10 @@ def facility_payload(gdf) -> dict:
     cols.text("su", safe_urls(gdf["source_url"]) if "source_url" in gdf else _text(gdf, "source_url"))
     stages = style.top_stage(gdf["stages"] if "stages" in gdf else pd.Series("", index=gdf.index))
     cols.text("sk", stages)
+    if plant_use is not None and "id" in gdf:
+        use = plant_use.set_index("plant_id").reindex(gdf["id"].astype(str))
+        for key, (col, digits) in PLANT_USE.items():
+            cols.number(key, use[col].to_numpy() if col in use else None, digits)
     return cols.payload(geometry_arrays(gdf))
 
 

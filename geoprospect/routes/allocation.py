@@ -150,6 +150,8 @@ def allocate(rows, concentrate_tpa, net: RouteNetwork, offtakes: pd.DataFrame | 
 
     rows = rows.reset_index(drop=True)
     supply = np.nan_to_num(np.asarray(concentrate_tpa, dtype=float), nan=0.0).clip(min=0.0)
+    products = np.full(len(rows), "concentrate", dtype=object) if products is None else np.asarray(products)
+    supply = np.where(products == "separated_oxide", 0.0, supply)  # oxide needs no plant
     if offtakes is None:
         offtakes = pd.read_csv(layer_path("offtakes.csv"), dtype=str)
     live = contracts_in_force(offtakes, as_of or net.as_of)
@@ -166,8 +168,6 @@ def allocate(rows, concentrate_tpa, net: RouteNetwork, offtakes: pd.DataFrame | 
             outside = "" if str(rec.plant_id) in fac_index else " (plant outside this scenario)"
             flows.append((ids[i], rec.plant_id, t, np.nan, f"contract {rec.id}{outside}"))
     residual = supply - contracted
-    products = np.full(len(rows), "concentrate", dtype=object) if products is None else np.asarray(products)
-    supply = np.where(products == "separated_oxide", 0.0, supply)
     cost, own, reasons = _cost_to_plants(rows, net, products)
     reachable = np.isfinite(cost).any(axis=1)
     pairs = np.argwhere(np.isfinite(cost) & (residual[:, None] > 0))

@@ -69,6 +69,12 @@ class Investor:
     path: str
 
     @property
+    def map_boundaries(self) -> str:
+        """The boundary view its maps draw by default: India's depiction for an Indian investor
+        (:data:`geoprospect.io.countries.BOUNDARY_VIEWS`), else the de facto one."""
+        return "india" if self.home_country == "IND" else "de-facto"
+
+    @property
     def feed_plants(self) -> frozenset[str]:
         """Plants that take this investor's feed whatever their third-party policy."""
         return frozenset(self.own_plants) | frozenset(self.partner_plants)

@@ -38,6 +38,8 @@ TABLE_COLUMNS = ["deposit_id", "deposit_name", "alternative", "export_port", "pl
 LEG_COLUMNS = ["deposit_id", "alternative", "leg", "mode", "from_id", "to_id", "km", "days", "cost_usd_t",
                "co2_kg_t", "note"]
 MAX_BLOCKED_SCAN = 200
+CHAIN_SEARCH = 6
+"""Chains searched per deposit for one through a given plant (:meth:`RoutePlan.through`)."""
 
 
 @dataclass
@@ -50,6 +52,55 @@ class RoutePlan:
     def best(self) -> pd.DataFrame:
         """Alternative 0 of every deposit."""
         return self.table[self.table["alternative"] == 0].reset_index(drop=True)
+
+    def through(self, plants) -> pd.DataFrame:
+        """The chain of each deposit through a given plant (e.g. the allocation's).
+
+        Per deposit, the first of: the cheapest unblocked chain whose first plant is that
+        plant, an unblocked one that passes through it, a blocked one starting or passing
+        there; else the cheapest unblocked chain (or the cheapest) with a note saying so.
+
+        Parameters
+        ----------
+        plants : mapping
+            Deposit id -> plant id (None or missing: the deposit's cheapest chain).
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per deposit with a route: ``deposit_id``, ``alternative`` (of
+            :attr:`table`), ``first`` (the chain starts at the plant) and ``note`` (how the
+            chain relates to the plant; empty when it starts there).
+        """
+        rows = []
+        routed = self.table[self.table["plants"].notna()]
+        for did, group in routed.groupby("deposit_id", sort=False):
+            plant = plants.get(did)
+            chains = group["plants"].str.split(" > ")
+            open_ = group["blocked_by"].isna()
+            first = chains.str[0] == plant
+            through = chains.map(lambda c, p=plant: p in c)
+            note, pick = "", None
+            for mask in (first & open_, through & open_, first, through):
+                if plant and mask.any():
+                    pick = mask.to_numpy().argmax()
+                    if not first.iloc[pick]:
+                        note = (f"{plant} is not the first plant of any of the {len(group)} cheapest "
+                                "chains; this one passes through it")
+                    break
+            if pick is None:
+                pick = open_.to_numpy().argmax() if open_.any() else 0
+                note = (f"no chain through {plant} among the {len(group)} cheapest; the cheapest chain "
+                        "is shown" if plant else "")
+            rows.append({"deposit_id": did, "alternative": int(group["alternative"].iloc[pick]),
+                         "first": bool(plant) and bool(first.iloc[pick]), "note": note})
+        return pd.DataFrame(rows, columns=["deposit_id", "alternative", "first", "note"])
+
+    def legs_of(self, chosen: pd.DataFrame):
+        """The legs of the ``chosen`` alternatives (rows of :meth:`through`)."""
+        key = pd.MultiIndex.from_frame(chosen[["deposit_id", "alternative"]].astype({"alternative": int}))
+        at = pd.MultiIndex.from_arrays([self.legs["deposit_id"], self.legs["alternative"].astype(int)])
+        return self.legs[at.isin(key)].reset_index(drop=True)
 
 
 def _text(value) -> str | None:

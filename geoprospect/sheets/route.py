@@ -13,11 +13,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from geoprospect.routes.plan import build_routes
+from geoprospect.routes.plan import CHAIN_SEARCH, build_routes
 from geoprospect.sheets.facts import text_value
-
-ALTERNATIVES = 6
-"""Chains searched per deposit for one through the sheet's plant."""
 
 
 @dataclass
@@ -65,7 +62,7 @@ def sheet_plant(row: pd.Series) -> tuple[str | None, bool]:
     return (assigned, True) if assigned else (text_value(row.get("plant_id")), False)
 
 
-def sheet_route(row, network, *, k: int = ALTERNATIVES) -> SheetRoute:
+def sheet_route(row, network, *, k: int = CHAIN_SEARCH) -> SheetRoute:
     """The chain of one deposit through its plant (see the module docstring).
 
     Parameters
@@ -90,22 +87,10 @@ def sheet_route(row, network, *, k: int = ALTERNATIVES) -> SheetRoute:
     if table.empty or table["plants"].isna().all():
         summary = table["summary"].iloc[0] if len(table) else "no route"
         return SheetRoute(plant, assigned, {"summary": summary}, plan.legs.iloc[0:0], plant_name=name)
-    chains = table["plants"].fillna("").str.split(" > ")
-    open_ = table["blocked_by"].isna()
-    first = chains.str[0] == plant
-    through = chains.map(lambda c: plant in c)
-    note = ""
-    for pick in (first & open_, through & open_, first, through):
-        if pick.any():
-            chosen = table[pick].iloc[0]
-            if not bool(first[pick].iloc[0]):
-                note = (f"{plant} is not the first plant of any of the {k} cheapest chains; "
-                        "this one passes through it")
-            break
-    else:
-        chosen = table[open_].iloc[0] if open_.any() else table.iloc[0]
-        note = (f"no chain through {plant} among the {k} cheapest; the cheapest chain is shown" if plant
-                else "no plant takes this concentrate; the cheapest chain is shown")
-    alt = chosen["alternative"]
-    legs = plan.legs[plan.legs["alternative"] == alt].reset_index(drop=True)
-    return SheetRoute(plant, assigned, chosen.to_dict(), legs, note, name)
+    if not plant:
+        note = "no plant takes this concentrate; the cheapest chain is shown"
+    chosen = plan.through({str(table["deposit_id"].iloc[0]): plant})
+    alt = int(chosen["alternative"].iloc[0])
+    note = chosen["note"].iloc[0] if plant else note
+    record = table[table["alternative"] == alt].iloc[0].to_dict()
+    return SheetRoute(plant, assigned, record, plan.legs_of(chosen), note, name)

@@ -162,7 +162,7 @@ def test_layer_toggles(visit, layer):
     _toggle(page, "Deposits — Australia")
     assert len(_ids_on_page(page)) == n
     assert _route_legs_on_map(page) == 4
-    _toggle(page, "Best routes")
+    _toggle(page, "Routes of the top")
     assert _route_legs_on_map(page) == 0
     assert page.locator(".gp-fac").count() == 3
     _toggle(page, "Facilities — magnet")
@@ -258,3 +258,36 @@ def test_route_leg_tooltip_is_literal(visit):
     tip.wait_for(timeout=5000)
     assert "<port> → JPTYO `${x}`" in tip.text_content()
     assert "7,000 km" in tip.text_content()
+
+
+def test_popups_show_the_assigned_plant_and_plant_use(open_offline, tmp_path, layer):
+    import pandas as pd
+
+    allocated = layer.copy()
+    allocated["assigned_plant_id"] = ["f1" if i == 0 else None for i in range(len(allocated))]
+    allocated["assigned_share"] = [0.75 if i == 0 else None for i in range(len(allocated))]
+    allocated["allocation_note"] = ["" if i == 0 else HOSTILE[i % len(HOSTILE)]
+                                    for i in range(len(allocated))]
+    use = pd.DataFrame({"plant_id": ["f1"], "allocated_tpa": [720.0], "own_feed_tpa": [0.0],
+                        "contracted_tpa": [100.0], "spare_tpa": [900.0], "utilisation": [0.82]})
+    m = make_map(allocated, facilities=facilities(), offline=True, plant_use=use, boundaries="india")
+    v = open_offline(save_map(m, tmp_path / "allocated.html", offline=True))
+    page = v.page
+    _click_deposit(page, "dep-0")
+    popup = page.locator(".leaflet-popup-content")
+    assert "Assigned plant" in popup.text_content()
+    assert "Cracker <img src=x onerror=window.__pwned=6> (75 %)" in popup.text_content()
+    assert popup.locator("img").count() == 0
+    _click_deposit(page, "dep-1")
+    assert HOSTILE[1] in page.locator(".leaflet-popup-content").text_content()  # the note, literal
+    pred = "(p) => p.kind === 'facilities' && GP.decode(p.id) === 'f1'"
+    x, y = _centre_on(page, pred)
+    page.wait_for_function("document.querySelectorAll('.leaflet-popup').length === 0")  # faded out
+    page.mouse.click(x, y)
+    page.locator(".leaflet-popup .gp-name").wait_for(timeout=5000)
+    text = page.locator(".leaflet-popup-content").text_content()
+    assert "Utilisation82 % after allocation" in text.replace("\n", "")
+    assert "Allocated720 t/yr" in text and "Under contract100 t/yr" in text
+    assert "India" in page.locator(".leaflet-control-attribution").text_content()
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    assert v.errors == [] and v.aborted == []

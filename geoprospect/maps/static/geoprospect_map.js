@@ -145,6 +145,12 @@
     h += row("NPV P10 / P50 / P90", num(p.v10, 0) + " / " + num(p.v50, 0) + " / " + num(p.v90, 0) + " USD M");
     h += row("Value vs reference", "grade " + num(p.vg, 0) + " · logistics " + num(p.vl, 0) +
       " · risk " + num(p.vr, 0) + " USD M");
+    if (p.pr) { h += row("Sells", txt(p.pr).replace(/_/g, " ") + (p.sb ? " · from " + p.sb : "")); }
+    if (p.uc !== null && p.uc !== undefined) { h += row("Uncommitted NdPr", num(p.uc, 0, " t/yr")); }
+    if (p.ap) {
+      h += row("Assigned plant", p.ap + (p.as === null || p.as === undefined ? "" : " (" + num(p.as * 100, 0, " %") + ")"));
+    }
+    if (p.an) { h += row("Allocation", p.an); }
     if (p.vt === "conditional") { h += row("Valuation", "conditional on a deposit being there"); }
     if (p.im) { h += row("Imputed", txt(p.im)); }
     h += "</table><div class=\"gp-pillars\">" + bar("Grade", p.gs) + bar("Logistics", p.ls) +
@@ -166,6 +172,12 @@
     return "<div class=\"gp-popup\"><div class=\"gp-name\">" + txt(p.nm) + "</div><table class=\"gp-facts\">" +
       row("Country", txt(p.cc)) + row("Chain stages", txt(p.st)) + row("Status", txt(p.ss)) +
       row("Operator", txt(p.op)) + row("Capacity", num(p.cap, 0) + (p.cu ? " " + p.cu : "")) +
+      (p.ut === null || p.ut === undefined ? "" : row("Utilisation", num(p.ut * 100, 0, " %") +
+        " after allocation")) +
+      (p.sp === null || p.sp === undefined ? "" : row("Spare for third parties", num(p.sp, 0, " t/yr"))) +
+      (p.al ? row("Allocated", num(p.al, 0, " t/yr") + " from the ranked deposits") : "") +
+      (p.of ? row("Own feed", num(p.of, 0, " t/yr")) : "") +
+      (p.ct ? row("Under contract", num(p.ct, 0, " t/yr")) : "") +
       "</table><div class=\"gp-source\"><b>Source:</b> " + txt(p.so) + link(p.su, "link") + "</div></div>";
   };
 
