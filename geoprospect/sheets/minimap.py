@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from geoprospect.io.countries import BOUNDARY_NOTE
+from geoprospect.io.countries import BOUNDARY_VIEWS
 from geoprospect.maps import assets, payload, style
 from geoprospect.maps.basemap import simplified_outlines
 from geoprospect.maps.safe import escape_text, script_json
@@ -28,10 +28,16 @@ _SCRIPT = """
   var cfg = %s;
   var map = L.map("gp-sheet-map", {zoomControl: false, attributionControl: true, zoomSnap: 0.25,
                                    scrollWheelZoom: false, fadeAnimation: false, zoomAnimation: false});
-  GP.countryLayer(map, cfg.countries, {pane: "gpBase", zIndex: 150}).addTo(map);
-  if (cfg.route) { GP.routeLayer(map, cfg.route, {styles: cfg.styles}).addTo(map); }
-  if (cfg.plants) { GP.facilityLayer(map, cfg.plants, {}).addTo(map); }
-  if (cfg.deposit) { GP.depositLayer(map, cfg.deposit, {}).addTo(map); }
+  var n = function (name) { return GP.tables[name].n; };
+  ["countries", "route", "plants", "deposit"].forEach(function (name) {
+    if (cfg[name]) { GP.table(name, cfg[name]); }
+  });
+  GP.countryLayer(map, "countries", {pane: "gpBase", zIndex: 150}).addTo(map);
+  if (cfg.route) { GP.routeLayer(map, "route", {styles: cfg.styles}).addTo(map); }
+  if (cfg.plants) { GP.facilityLayer(map, "plants", {from: 0, to: n("plants")}).addTo(map); }
+  if (cfg.deposit) {
+    GP.depositLayer(map, "deposit", {from: 0, to: n("deposit"), ramp: cfg.ramp}).addTo(map);
+  }
   map.attributionControl.setPrefix(false);
   map.attributionControl.addAttribution(cfg.attribution);
   map.fitBounds(cfg.bounds, {animate: false, padding: [6, 6]});
@@ -66,6 +72,13 @@ def _plants(network, legs):
                             geometry=gpd.points_from_xy(on["lon"], on["lat"]), crs="EPSG:4326")
 
 
+def boundary_view(network) -> str:
+    """The boundary view of the sheet's map: the investor profile's (India's depiction for an
+    Indian investor), else de facto."""
+    investor = getattr(network, "investor", None)
+    return investor.map_boundaries if investor is not None else "de-facto"
+
+
 def map_parts(row, legs, network) -> dict | None:
     """Payloads and view of the sheet map; None when there is nothing to place.
 
@@ -92,7 +105,7 @@ def map_parts(row, legs, network) -> dict | None:
     x0, y0, x1, y1 = box
     view = (max(x0 - PAD_DEG, -180.0), max(y0 - PAD_DEG, -85.0),
             min(x1 + PAD_DEG, 180.0), min(y1 + PAD_DEG, 85.0))
-    outlines = simplified_outlines(OUTLINE_TOLERANCE_DEG)
+    outlines = simplified_outlines(OUTLINE_TOLERANCE_DEG, view=boundary_view(network))
     clipped = outlines.set_geometry(shapely.clip_by_rect(outlines.geometry.to_numpy(), *view))
     clipped = clipped[~clipped.geometry.is_empty]
     names = pd.Series(row["name"].to_numpy() if "name" in row else row["id"].to_numpy(),
@@ -105,7 +118,10 @@ def map_parts(row, legs, network) -> dict | None:
         "deposit": payload.deposit_payload(row) if has_point else None,
         "bounds": [[max(y0 - 1, -85.0), max(x0 - 1, -180.0)], [min(y1 + 1, 85.0), min(x1 + 1, 180.0)]],
         "styles": style.MODE_STYLES,
-        "attribution": escape_text("Natural Earth outlines · boundaries are indicative"),
+        "ramp": style.ramp_spec(style.score_colormap()),
+        "attribution": escape_text("Natural Earth outlines · boundaries are indicative"
+                                   + (" (India's depiction)" if boundary_view(network) == "india" else "")),
+        "boundary_note": escape_text(BOUNDARY_VIEWS[boundary_view(network)]),
     }
 
 
@@ -128,5 +144,5 @@ def map_html(parts: dict | None) -> tuple[str, str, str]:
         return "", '<div class="nomap">No location: no map.</div>', ""
     head = (f"<style>{assets.leaflet_css()}</style><style>{assets.own_styles()}</style>"
             f"<script>{assets.leaflet_js()}</script><script>{assets.own_script()}</script>")
-    body = f'<div id="gp-sheet-map" title="{escape_text(BOUNDARY_NOTE)}"></div>'
+    body = f'<div id="gp-sheet-map" title="{parts["boundary_note"]}"></div>'
     return head, body, f"<script>{_SCRIPT % script_json(parts)}</script>"

@@ -56,7 +56,7 @@ def test_sheet_opens_offline_shows_name_band_route_and_prints_on_one_a4_page(vis
     assert "P10" in band and "P90" in band and f"{row['npv_musd_p50']:,.0f}".replace("-", "−") in band
     assert "→" in page.locator("#route-summary").text_content()
     legs = page.evaluate("""() => { let n = 0; GP.map.eachLayer(l => {
-        if (l.feature && l.feature.properties.md !== undefined) n++; }); return n; }""")
+        const p = l.feature ? GP.props(l) : null; if (p && p.kind === "route") n++; }); return n; }""")
     assert legs >= 3  # land, sea, ... to the magnet maker
     assert page.locator(".leaflet-tile").count() == 0
     assert page.locator("figure.chart svg").count() == 3
