@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from geoprospect.cli.database import database_options
 from geoprospect.cli.options import country_option, overwrite_option, parse_countries, read_options
 from geoprospect.errors import OutputError
 from geoprospect.io.bundled import data_date, layer_path
@@ -34,6 +35,7 @@ from geoprospect.pipeline import rank_layer
 @click.option("--no-facilities", is_flag=True, help="Leave out processing and magnet facilities.")
 @click.option("--no-risk", is_flag=True, help="Leave out the country risk choropleth.")
 @overwrite_option
+@database_options(inputs="layer_file", output=None)
 def map_command(layer_file, layer, crs, encoding, output, offline, route_top, legs_file, country,
                 title, surface, no_facilities, no_risk, overwrite):
     """Publish LAYER as an interactive map in one HTML file.

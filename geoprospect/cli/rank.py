@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from geoprospect.cli.database import database_options
 from geoprospect.cli.options import (
     country_option,
     load_valid,
@@ -22,6 +23,7 @@ from geoprospect.io.bundled import data_date, layer_path
 from geoprospect.io.reference import price_deck
 from geoprospect.io.write import write_table
 from geoprospect.maps import make_map, save_map
+from geoprospect.maps.qgis import style_for
 from geoprospect.pipeline import Valuation, top_table
 from geoprospect.pipeline import rank as rank_deposits
 
@@ -53,6 +55,7 @@ from geoprospect.pipeline import rank as rank_deposits
 @click.option("--offline", is_flag=True, help="Make the map self-contained (no network).")
 @click.option("--routes", "route_top", type=int, default=10, show_default=True,
               help="Draw the best routes of this many top deposits on the map.")
+@database_options(inputs="layers")
 def rank(layers, layer, crs, encoding, country, model_path, price_scenario, ndpr_price,
          discount_rate, prices_path, weights, top, draws, seed,
          exclude_flagged, investor, avoid, status, avoid_passage, to, network_path, rasters, output,
@@ -84,7 +87,8 @@ def rank(layers, layer, crs, encoding, country, model_path, price_scenario, ndpr
     metadata = _metadata(ranked)
     if output:
 
-        write_table(ranked, output, overwrite=overwrite, metadata=metadata)
+        write_table(ranked, output, overwrite=overwrite, metadata=metadata,
+                    style=style_for(ranked.columns, _geometry_type(ranked)))
         click.echo(f"wrote {len(ranked)} rows to {output}", err=True)
     if map_path:
         import geopandas as gpd
@@ -119,6 +123,11 @@ def _load(layers, layer, crs, encoding):
         raise LayerError(f"id {merged.loc[dup, 'id'].iloc[0]!r} appears in more than one layer")
     merged.index = pd.RangeIndex(1, len(merged) + 1, name="row")
     return merged
+
+
+def _geometry_type(gdf) -> str:
+    types = gdf.geometry.geom_type.dropna() if hasattr(gdf, "geometry") else ()
+    return str(types.iloc[0]) if len(types) else "Point"
 
 
 def _metadata(ranked) -> dict:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import click
 
+from geoprospect.cli.database import database_options
 from geoprospect.cli.options import load_valid, output_option, overwrite_option, read_options
 from geoprospect.cli.scenario import build_network, scenario_options
 from geoprospect.errors import LayerError
-from geoprospect.io.bundled import layer_path
+from geoprospect.io.bundled import data_date, layer_path
+from geoprospect.io.postgis import is_database
 from geoprospect.io.write import write_table
 from geoprospect.routes import build_routes
 
@@ -24,6 +26,7 @@ GEO_EXTENSIONS = (".geojson", ".geojsonl", ".gpkg", ".parquet", ".fgb")
 @scenario_options
 @output_option()
 @overwrite_option
+@database_options(inputs="layer_path")
 def routes(layer_path, layer, crs, encoding, deposit, k, avoid, status, avoid_passage, to, network_path,
            output, overwrite):
     """Best processing route and alternatives for the deposits in LAYER_PATH (default: bundled).
@@ -31,7 +34,8 @@ def routes(layer_path, layer, crs, encoding, deposit, k, avoid, status, avoid_pa
     Each route runs deposit -> export port -> sea -> plants (cracking, separation, metal/alloy)
     -> a magnet maker in the --to market, with km, days, USD and CO2 per tonne of concentrate.
     -o writes the route table (.csv .json .xlsx) or, for map formats (.geojson .gpkg .parquet
-    .fgb .geojsonl), one LineString per leg with the route totals.
+    .fgb .geojsonl) and PostGIS (-o postgresql://... --table ...), one LineString per leg with
+    the route totals, styled by mode for QGIS.
     """
 
     gdf = _load(layer_path, layer, crs, encoding)
@@ -46,13 +50,17 @@ def routes(layer_path, layer, crs, encoding, deposit, k, avoid, status, avoid_pa
         from pathlib import Path
 
 
-        if Path(output).suffix.lower() in GEO_EXTENSIONS:
+        style = None
+        if is_database(output) or Path(output).suffix.lower() in GEO_EXTENSIONS:
             totals = plan.table.drop(columns=["summary"])
             frame = plan.legs.merge(totals, on=["deposit_id", "alternative"], how="left")
+            from geoprospect.maps.qgis import route_style
+
+            style = route_style()
         else:
             frame = plan.table
-        write_table(frame, output, overwrite=overwrite,
-                    metadata={"routes": network.describe()})
+        write_table(frame, output, overwrite=overwrite, style=style,
+                    metadata={"routes": network.describe(), "data_date": data_date()})
         click.echo(f"wrote {len(frame)} rows to {output}", err=True)
 
 

@@ -2,7 +2,8 @@
 
 ``.csv`` (point coordinates as ``lon``/``lat``, other geometries as WKT), ``.geojson``,
 ``.geojsonl`` (GeoJSON sequence), ``.gpkg``, ``.parquet`` (GeoParquet), ``.fgb``, ``.json``
-(plain records), ``.xlsx`` (a Results sheet, a Sources sheet and a Metadata sheet).
+(plain records), ``.xlsx`` (a Results sheet, a Sources sheet and a Metadata sheet); a
+``postgresql://`` target writes a PostGIS table (:mod:`geoprospect.io.postgis_write`).
 
 Every write goes to a temporary file beside the target and is renamed over it only when
 complete, so an interrupted or failed write leaves any existing target intact. An existing
@@ -114,17 +115,20 @@ def write_table(
     metadata: dict | None = None,
     sources=None,
     layer_name: str = "results",
-) -> Path:
-    """Write a (Geo)DataFrame atomically in the format given by ``path``'s extension.
+    style=None,
+):
+    """Write a (Geo)DataFrame atomically in the format given by ``path``'s extension, or into a
+    PostGIS table in one transaction (:mod:`geoprospect.io.postgis_write`).
 
     Parameters
     ----------
     gdf : geopandas.GeoDataFrame or pandas.DataFrame
         The table to write. Geometry, when present, must be in EPSG:4326.
-    path : str or Path
-        Target file; the extension picks the format (see module docstring).
+    path : str, Path or PostgisTarget
+        Target file; the extension picks the format (see module docstring). A
+        ``postgresql://`` URI with ``table=`` (or a ``PostgisTarget``) writes a PostGIS table.
     overwrite : bool
-        Replace an existing file.
+        Replace an existing file (or table).
     metadata : dict, optional
         Provenance (data date, model hash, tool version). Written as columns ``data_date`` and
         ``model_sha256`` in every format, and in full into GeoPackage/Parquet/XLSX metadata.
@@ -132,20 +136,37 @@ def write_table(
         A table of sources; written as the Sources sheet of XLSX outputs.
     layer_name : str
         Layer name inside GeoPackage outputs.
+    style : geoprospect.io.styles.LayerStyle, optional
+        A QGIS style: the default style of a GeoPackage layer (``layer_styles``), a sidecar
+        ``.qml`` beside GeoParquet and FlatGeobuf files.
 
     Returns
     -------
-    Path
-        The written file.
+    Path or PostgisTarget
+        The written file (or table).
     """
+    from geoprospect.io.postgis import is_database
+
+    frame = _with_provenance(gdf, metadata)
+    if is_database(path):
+        from geoprospect.io.postgis_write import write_postgis
+
+        return write_postgis(frame, path, overwrite=overwrite, metadata=metadata)
     path = Path(path)
     fmt = output_format(path)
-    frame = _with_provenance(gdf, metadata)
     with written(path, overwrite=overwrite) as tmp:
         try:
             _WRITERS[fmt](frame, tmp, metadata or {}, sources, layer_name)
+            if style is not None and fmt == "GPKG" and _is_geo(frame):
+                from geoprospect.io.styles import store_gpkg_style
+
+                store_gpkg_style(tmp, layer_name, style)
         except OutputError as exc:  # the writers' messages do not know the target's name
             raise OutputError(f"{path}: {exc}") from exc
+    if style is not None and path.suffix.lower() in (".parquet", ".fgb") and _is_geo(frame):
+        from geoprospect.io.styles import write_sidecar
+
+        write_sidecar(path, style, overwrite=overwrite)
     return path
 
 
