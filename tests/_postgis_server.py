@@ -12,6 +12,8 @@ before the workers start, and a file lock makes the workers start the server onc
 PostgreSQL is found under ``/usr/lib/postgresql/*/bin`` (the newest version that has PostGIS)
 or on ``PATH``. Without it the database tests are skipped with the reason, unless
 ``GEOPROSPECT_REQUIRE_POSTGIS=1`` (CI), which makes that a failure.
+
+:func:`start_server` / :func:`stop_server` are also what ``benchmarks/bench_postgis.py`` uses.
 """
 
 from __future__ import annotations
@@ -38,8 +40,9 @@ ROLE = "geoprospect_test"
 PASSWORD = "Pw-7f2a-NOT-SHOWN-q93"
 """The role's password: distinctive, so that tests can assert it appears in no output."""
 TEMPLATE = "geoprospect_template"
-SERVER_SETTINGS = ("fsync=off", "synchronous_commit=off", "full_page_writes=off", "max_connections=40",
-                   "shared_buffers=64MB", "listen_addresses=127.0.0.1")
+SERVER_SETTINGS = ("listen_addresses=127.0.0.1", "max_connections=40")
+FAST_SETTINGS = (*SERVER_SETTINGS, "fsync=off", "synchronous_commit=off", "full_page_writes=off")
+"""The tests' server does not make data durable (a throwaway); the benchmark's does."""
 
 
 @dataclass(frozen=True)
@@ -101,9 +104,7 @@ def pytest_unconfigure(config) -> None:
         return
     state = Path(folder) / "server.json"
     if state.exists():
-        server = Server(**json.loads(state.read_text()))
-        with contextlib.suppress(Exception):
-            _run([f"{server.bin}/pg_ctl", "-D", f"{folder}/pg/data", "-m", "immediate", "-w", "stop"])
+        stop_server(Server(**json.loads(state.read_text())))
     shutil.rmtree(folder, ignore_errors=True)
     os.environ.pop(STATE_ENV, None)
 
@@ -119,7 +120,7 @@ def pg_server() -> Server:
         if state.exists():
             server = Server(**json.loads(state.read_text()))
         else:
-            server = _start(Path(folder))
+            server = start_server(Path(folder), FAST_SETTINGS)
             state.write_text(json.dumps(server.__dict__))
     if not server.postgis:
         _unavailable(server.reason)
@@ -132,10 +133,8 @@ def pg_database(pg_server, worker_id) -> Database:
     pytest.importorskip("psycopg", reason="psycopg is not installed (pip install 'geoprospect[postgis]')")
     name = re.sub(r"\W", "_", f"gp_{worker_id}")
     db = Database(pg_server, name)
-    with db.admin("postgres") as conn:
-        for dbname, template in ((name, TEMPLATE), (f"{name}_plain", "template0")):
-            conn.execute(f'DROP DATABASE IF EXISTS "{dbname}"')
-            conn.execute(f'CREATE DATABASE "{dbname}" TEMPLATE "{template}" OWNER {ROLE}')
+    create_database(pg_server, name)
+    create_database(pg_server, f"{name}_plain", "template0")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("PGPASSWORD", PASSWORD)
         mp.setenv("PGPASSFILE", os.devnull)  # never the developer's ~/.pgpass
@@ -199,7 +198,9 @@ def _run(cmd: list[str], **kwargs) -> subprocess.CompletedProcess:
                           cwd="/", **_as_postgres(), **kwargs)
 
 
-def _start(folder: Path) -> Server:
+def start_server(folder: Path, settings: tuple = SERVER_SETTINGS) -> Server:
+    """initdb into ``folder``/pg, start on a free port of 127.0.0.1 and a socket there, create the
+    password role and the PostGIS template; ``Server.postgis`` False and ``reason`` say why not."""
     bin_dir, postgis = find_bin()
     if bin_dir is None:
         return Server("", str(folder), 0, "", False,
@@ -214,7 +215,7 @@ def _start(folder: Path) -> Server:
         (pg / "data" / "pg_hba.conf").write_text(
             "local all all trust\nhost all all 127.0.0.1/32 scram-sha-256\n")
         port = _free_port()
-        options = f"-k {pg} -p {port} " + " ".join(f"-c {s}" for s in SERVER_SETTINGS)
+        options = f"-k {pg} -p {port} " + " ".join(f"-c {s}" for s in settings)
         _run([f"{bin_dir}/pg_ctl", "-D", str(pg / "data"), "-l", str(pg / "log"), "-o", options, "-w",
               "-t", "60", "start"])
     except (subprocess.CalledProcessError, RuntimeError, OSError) as exc:
@@ -222,6 +223,24 @@ def _start(folder: Path) -> Server:
         return Server(bin_dir, str(folder), 0, "", False, f"cannot start PostgreSQL: {detail.strip()[:300]}")
     server = Server(bin_dir, str(folder), port, str(pg), postgis)
     return _prepare(server)
+
+
+def stop_server(server: Server) -> None:
+    """Stop the server (immediately: its data is thrown away)."""
+    if server.bin and server.port:
+        with contextlib.suppress(Exception):
+            _run([f"{server.bin}/pg_ctl", "-D", f"{server.folder}/pg/data", "-m", "immediate", "-w", "stop"])
+
+
+def create_database(server: Server, name: str, template: str = TEMPLATE) -> str:
+    """A fresh database owned by the test role; its URI (the password is :data:`PASSWORD`)."""
+    import psycopg
+
+    with psycopg.connect(host=server.socket_dir, port=server.port, user="postgres", dbname="postgres",
+                         autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}" OWNER {ROLE}')
+    return f"postgresql://{ROLE}@127.0.0.1:{server.port}/{name}"
 
 
 def _prepare(server: Server) -> Server:
