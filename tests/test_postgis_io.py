@@ -312,3 +312,39 @@ def test_debug_logs_never_show_the_password(pg, tmp_path):
         assert PASSWORD not in out.stdout + out.stderr
         assert f"{ROLE}@127.0.0.1:{pg.server.port}/{pg.name}" in out.stdout + out.stderr
     assert out.returncode == 2 and "the table exists" in out.stderr  # the last one: s exists
+
+
+@pytest.mark.postgis
+def test_replacing_keeps_grants_and_long_runs_outlast_server_timeouts(pg, deposits_gdf):
+    """A GIS team's grants survive --overwrite; a COPY or a read that spans a long scoring run is
+    not cut by the database's statement or idle-in-transaction timeouts."""
+    import time
+
+    from geoprospect.io.postgis_copy import frame_to_arrow
+    from geoprospect.io.postgis_read import iter_postgis
+
+    target = parse_target(f"{pg.uri}?table=sites", mode="replace")
+    write_table(deposits_gdf, target)
+    with pg.admin() as conn:
+        conn.execute("DO $$ BEGIN CREATE ROLE gis_readers; EXCEPTION WHEN duplicate_object THEN NULL; END $$")
+        conn.execute("GRANT SELECT ON sites TO gis_readers")
+    write_table(deposits_gdf.iloc[:3], target)
+    assert pg.query("SELECT has_table_privilege('gis_readers', 'sites', 'SELECT'), "
+                    "has_table_privilege('gis_readers', 'sites', 'INSERT')") == [(True, False)]
+    pg.query(f"ALTER DATABASE {pg.name} SET statement_timeout = '200ms'")
+    pg.query(f"ALTER DATABASE {pg.name} SET idle_in_transaction_session_timeout = '200ms'")
+    try:
+        writer = PostgisWriter(target).open()
+        for part in (deposits_gdf.iloc[:2], deposits_gdf.iloc[2:]):
+            writer.write(frame_to_arrow(part))
+            time.sleep(0.6)  # longer than both timeouts: a chunk being scored
+        writer.commit()
+        pieces = 0
+        for _ in iter_postgis(parse_source(f"{pg.uri}?table=sites"), 2):
+            pieces += 1
+            time.sleep(0.6)
+        assert pieces == 3
+    finally:
+        pg.query(f"ALTER DATABASE {pg.name} RESET statement_timeout")
+        pg.query(f"ALTER DATABASE {pg.name} RESET idle_in_transaction_session_timeout")
+    assert pg.query("SELECT count(*) FROM sites") == [(5,)]

@@ -111,6 +111,7 @@ def iter_postgis(source: PostgisSource, chunk_size: int, *, crs: str | None = No
             q.SQL(", ").join(plan.select), plan.relation, plan.order)
         start = 1
         try:
+            conn.execute("SET LOCAL idle_in_transaction_session_timeout = 0")  # a long scoring run
             with conn.cursor(name="geoprospect_read", binary=True) as cur:
                 cur.itersize = chunk_size
                 cur.execute(query)

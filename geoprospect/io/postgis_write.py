@@ -9,8 +9,9 @@ chunk; :func:`write_postgis` for a whole frame). Everything happens in one trans
    csv)`` (the CSV made by Arrow, geometry as hex extended WKB with SRID 4326) into a staging
    table created in the target's schema, or straight into the target with ``append``;
 3. :meth:`~PostgisWriter.commit` drops the old table (``replace``), renames the staging table to
-   the target, adds the GiST index on ``geometry`` and the comment (data date, model hash, as
-   JSON), analyses it and commits.
+   the target (granting what the old table granted), adds the GiST index on ``geometry`` and the
+   comment (data date, model hash, as JSON; with ``append``, those of the last write), analyses
+   it and commits.
 
 Nothing is visible to other sessions before the commit, and the old table stays readable until
 then; an error, Ctrl-C or a lost connection rolls everything back, staging table included. Tables
@@ -45,6 +46,9 @@ SRID = 4326
 MODES = ("fail", "replace", "append")
 MAX_IDENTIFIER = 63
 """PostgreSQL truncates longer names (bytes)."""
+LONG_RUN = ("statement_timeout", "idle_in_transaction_session_timeout")
+"""Timeouts a server may set that a COPY lasting a whole scoring run must not hit (this
+transaction only)."""
 
 
 @dataclass(frozen=True, repr=False)
@@ -170,6 +174,8 @@ class PostgisWriter:
         self.conn = connect(self.target, option=self.option)
         try:
             require_postgis(self.conn, self.target, option=self.option)
+            for setting in LONG_RUN:  # the COPY lasts as long as the scoring
+                self.conn.execute(f"SET LOCAL {setting} = 0")
             schema, self.table = split_name(self.target.table, OutputError)
             self.schema = schema or self._one("SELECT current_schema()")
             if self.schema is None or self._one("SELECT to_regnamespace(%s)", [_quoted(self.schema)]) is None:
@@ -218,17 +224,7 @@ class PostgisWriter:
             target = q.Identifier(self.schema, self.table)
             with self.conn.cursor() as cur:
                 if self._staging:
-                    if self.exists:
-                        cur.execute(q.SQL("DROP TABLE {}").format(target))
-                    cur.execute(q.SQL("ALTER TABLE {} RENAME TO {}").format(
-                        q.Identifier(self.schema, self._staging), q.Identifier(self.table)))
-                    if KEY_COLUMN in self._keyed and len(self.table) + 5 <= MAX_IDENTIFIER:
-                        cur.execute(q.SQL("ALTER TABLE {} RENAME CONSTRAINT {} TO {}").format(
-                            target, q.Identifier(f"{self._staging}_pkey"),
-                            q.Identifier(f"{self.table}_pkey")))
-                    if self._geometry:
-                        cur.execute(q.SQL("CREATE INDEX ON {} USING gist ({})").format(
-                            target, q.Identifier(self._geometry)))
+                    self._swap(cur, target)
                 cur.execute(q.SQL("COMMENT ON TABLE {} IS {}").format(target, q.Literal(self.comment())))
                 cur.execute(q.SQL("ANALYZE {}").format(target))
             self.conn.commit()
@@ -240,6 +236,26 @@ class PostgisWriter:
             raise
         self.conn.close()
         return self.target
+
+    def _swap(self, cur, target) -> None:
+        """Drop the old table (keeping what it granted), rename the staging table, index it."""
+        from psycopg import sql as q
+
+        grants = self._grants() if self.exists else []
+        if self.exists:
+            cur.execute(q.SQL("DROP TABLE {}").format(target))
+        cur.execute(q.SQL("ALTER TABLE {} RENAME TO {}").format(
+            q.Identifier(self.schema, self._staging), q.Identifier(self.table)))
+        if KEY_COLUMN in self._keyed and len(self.table) + 5 <= MAX_IDENTIFIER:
+            cur.execute(q.SQL("ALTER TABLE {} RENAME CONSTRAINT {} TO {}").format(
+                target, q.Identifier(f"{self._staging}_pkey"), q.Identifier(f"{self.table}_pkey")))
+        if self._geometry:
+            cur.execute(q.SQL("CREATE INDEX ON {} USING gist ({})").format(
+                target, q.Identifier(self._geometry)))
+        for privilege, grantee, grantable in grants:
+            who = q.SQL("PUBLIC") if grantee is None else q.Identifier(grantee)
+            cur.execute(q.SQL("GRANT {} ON {} TO {}{}").format(
+                q.SQL(privilege), target, who, q.SQL(" WITH GRANT OPTION" if grantable else "")))
 
     def abort(self) -> None:
         """Roll back and disconnect: the target is left as it was, no staging table remains."""
@@ -258,6 +274,13 @@ class PostgisWriter:
         return json.dumps({"geoprospect": meta}, sort_keys=True, default=str)
 
     # ------------------------------------------------------------------ helpers
+    def _grants(self) -> list[tuple]:
+        """Privileges the existing table grants to others than its owner (kept on replace)."""
+        return self.conn.execute(
+            "SELECT a.privilege_type, (SELECT rolname FROM pg_roles r WHERE r.oid = a.grantee), "
+            "a.is_grantable FROM pg_class c, aclexplode(c.relacl) a WHERE c.oid = to_regclass(%s) "
+            "AND a.grantee <> c.relowner", [_quoted(self.schema, self.table)]).fetchall()
+
     def _one(self, query: str, params=None):
         row = self.conn.execute(query, params).fetchone()
         return row[0] if row else None
