@@ -348,3 +348,31 @@ def test_replacing_keeps_grants_and_long_runs_outlast_server_timeouts(pg, deposi
         pg.query(f"ALTER DATABASE {pg.name} RESET statement_timeout")
         pg.query(f"ALTER DATABASE {pg.name} RESET idle_in_transaction_session_timeout")
     assert pg.query("SELECT count(*) FROM sites") == [(5,)]
+
+
+@pytest.mark.postgis
+def test_column_types_survive_a_read(pg):
+    """Numbers, text (quotes, new lines, empty vs NULL), booleans, dates and times keep their
+    types; other types come as text; a geography column is the geometry."""
+    import datetime as dt
+
+    with pg.admin() as conn:
+        conn.execute(
+            "CREATE TABLE typed (i int, b bigint, n numeric, r real, ok boolean, t text, d date, "
+            "ts timestamp, tz timestamptz, raw bytea, j jsonb, u uuid, tags text[], g geography(Point)); "
+            "INSERT INTO typed VALUES (1, 9007199254740993, 1.25, 0.5, true, 'say \"hi\",\nthen go', "
+            "'2024-02-29', '2024-02-29 13:14:15.123456', '2024-02-29 13:14:15+02', '\\x00ff', "
+            "'{\"a\": [1, 2]}', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '{x,y}', 'POINT(33.78 -13.96)'), "
+            "(NULL, NULL, 'NaN', '-Infinity', false, '', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL); "
+            "GRANT SELECT ON typed TO PUBLIC")
+    got = read_postgis(f"{pg.uri}?table=typed")
+    first, second = got.iloc[0], got.iloc[1]
+    assert first["i"] == 1 and first["b"] == 9007199254740993 and first["n"] == 1.25 and first["r"] == 0.5
+    assert first["ok"] and not second["ok"] and first["t"] == 'say "hi",\nthen go' and second["t"] == ""
+    assert pd.isna(second["i"]) and np.isnan(second["n"]) and second["r"] == -np.inf
+    assert first["d"] == dt.date(2024, 2, 29) and pd.isna(second["d"])
+    assert first["ts"] == pd.Timestamp("2024-02-29 13:14:15.123456")
+    assert first["tz"] == pd.Timestamp("2024-02-29 11:14:15", tz="UTC")
+    assert first["raw"] == b"\x00\xff" and json.loads(first["j"]) == {"a": [1, 2]}
+    assert first["u"] == "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11" and first["tags"] == "{x,y}"
+    assert got.geometry.iloc[0].equals(shapely.Point(33.78, -13.96)) and got.geometry.iloc[1] is None

@@ -121,3 +121,33 @@ def _inserted(data, offsets, has, little, new_offsets, new_lengths, srid_bytes) 
     k = j[in_srid] - 5
     out[in_srid] = np.where(little[row[in_srid]], srid_bytes[True][k], srid_bytes[False][k])
     return out
+
+
+_NIBBLE = np.full(256, 0, dtype=np.uint8)
+for _i, _c in enumerate(b"0123456789abcdef"):
+    _NIBBLE[_c] = _i
+for _i, _c in enumerate(b"ABCDEF"):
+    _NIBBLE[_c] = 10 + _i
+
+
+def unhex(array):
+    """An Arrow ``binary`` array of the bytes each hex string of ``array`` spells (nulls kept)."""
+    import pyarrow as pa
+
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    if not pa.types.is_large_string(array.type):
+        array = array.cast(pa.large_string())
+    if array.offset:
+        array = pa.concat_arrays([array])  # own buffers: the validity bitmap starts at row 0
+    bufs = array.buffers()
+    offsets = np.frombuffer(bufs[1], dtype=np.int64)[array.offset: array.offset + len(array) + 1]
+    data = np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None else np.zeros(0, np.uint8)
+    text = data[offsets[0]: offsets[-1]]
+    pairs = text.reshape(-1, 2) if len(text) % 2 == 0 else text[:-1].reshape(-1, 2)
+    raw = (_NIBBLE[pairs[:, 0]] << 4) | _NIBBLE[pairs[:, 1]]
+    new_offsets = ((offsets - offsets[0]) // 2).astype(np.int64)
+    validity = array.buffers()[0] if array.null_count else None
+    return pa.Array.from_buffers(pa.large_binary(), len(array),
+                                 [validity, pa.py_buffer(new_offsets), pa.py_buffer(raw.tobytes())],
+                                 null_count=array.null_count, offset=0)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from geoprospect.errors import CRSError, LayerError
+from geoprospect.io.ewkb import unhex
 from geoprospect.io.postgis import (
     KEY_COLUMN,
     PostgisSource,
@@ -28,8 +29,6 @@ from geoprospect.io.postgis import (
     parse_source,
     split_name,
 )
-
-_SRID = "__geoprospect_srid"
 
 
 @dataclass
@@ -94,6 +93,9 @@ def count_postgis(source: PostgisSource) -> int | None:
 def iter_postgis(source: PostgisSource, chunk_size: int, *, crs: str | None = None) -> Iterator[Piece]:
     """Yield the rows of a table or query in pieces of at most ``chunk_size`` rows.
 
+    The rows come as one ``COPY (SELECT ...) TO STDOUT (FORMAT csv)`` parsed by Arrow's streaming
+    CSV reader with the columns' types (no Python object per value), in a read-only transaction.
+
     Raises
     ------
     DatabaseError
@@ -107,19 +109,71 @@ def iter_postgis(source: PostgisSource, chunk_size: int, *, crs: str | None = No
 
     with connect(source, read_only=True) as conn:
         plan = _plan(conn, source)
-        query = q.SQL("SELECT {} FROM {}{}").format(
+        query = q.SQL("COPY (SELECT {} FROM {}{}) TO STDOUT WITH (FORMAT csv)").format(
             q.SQL(", ").join(plan.select), plan.relation, plan.order)
         start = 1
         try:
             conn.execute("SET LOCAL idle_in_transaction_session_timeout = 0")  # a long scoring run
-            with conn.cursor(name="geoprospect_read", binary=True) as cur:
-                cur.itersize = chunk_size
-                cur.execute(query)
-                while rows := cur.fetchmany(chunk_size):
-                    yield plan.piece(rows, start, source, crs)
-                    start += len(rows)
+            conn.execute("SET LOCAL statement_timeout = 0")
+            with conn.cursor().copy(query) as copy:
+                for table in _rows(copy, plan, chunk_size):
+                    yield plan.piece(table, start, source, crs)
+                    start += table.num_rows
         except driver().Error as exc:
             raise LayerError(f"{source.name}: cannot read ({first_line(exc, source.uri)})") from None
+        finally:
+            plan.close()
+
+
+def _rows(copy, plan, chunk_size: int) -> Iterator:
+    """Arrow tables of exactly ``chunk_size`` rows (the last one shorter) from the COPY stream."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    names = [f"c{i}" for i in range(len(plan.csv_types))]
+    reader = pacsv.open_csv(
+        _CopyStream(copy),
+        read_options=pacsv.ReadOptions(column_names=names, use_threads=False, block_size=1 << 22),
+        parse_options=pacsv.ParseOptions(newlines_in_values=True),
+        convert_options=pacsv.ConvertOptions(
+            column_types=dict(zip(names, plan.csv_types, strict=True)), true_values=["t"],
+            false_values=["f"], null_values=[""], strings_can_be_null=True,
+            quoted_strings_can_be_null=False))
+    pending, held = [], 0
+    for batch in reader:
+        pending.append(batch)
+        held += batch.num_rows
+        while held >= chunk_size:
+            table = pa.Table.from_batches(pending).combine_chunks()
+            yield table.slice(0, chunk_size)
+            rest = table.slice(chunk_size)
+            pending, held = rest.to_batches(), rest.num_rows
+    if held:
+        yield pa.Table.from_batches(pending).combine_chunks()
+
+
+class _CopyStream:
+    """A readable file object over a psycopg ``Copy`` (what Arrow's CSV reader pulls from)."""
+
+    def __init__(self, copy) -> None:
+        self.copy = copy
+        self.buffer = bytearray()
+        self.done = False
+        self.closed = False
+
+    def read(self, size: int = -1) -> bytes:
+        while not self.done and (size < 0 or len(self.buffer) < size):
+            block = self.copy.read()
+            if not block:
+                self.done = True
+            self.buffer += block
+        size = len(self.buffer) if size < 0 else min(size, len(self.buffer))
+        out = bytes(self.buffer[:size])
+        del self.buffer[:size]
+        return out
+
+    def close(self) -> None:
+        self.closed = True
 
 
 def _from_sql(conn, source: PostgisSource, template: str):
@@ -130,37 +184,42 @@ def _from_sql(conn, source: PostgisSource, template: str):
 
 @dataclass
 class _Plan:
+    source: PostgisSource
     relation: object
     select: list
     order: object
     names: list
-    types: list
+    csv_types: list
+    kinds: list
     geometry: str | None
     srs: dict = field(default_factory=dict)
-    conn: object = None
+    lookup: object = None
 
-    def piece(self, rows: list, start: int, source: PostgisSource, crs: str | None) -> Piece:
+    def piece(self, table, start: int, source: PostgisSource, crs: str | None) -> Piece:
+        """One chunk: the attribute columns in their types, the geometry in EPSG:4326."""
         import pyarrow as pa
 
-        columns = list(zip(*rows, strict=True))
-        arrays = [pa.array(columns[i], type=t) for i, t in enumerate(self.types)]
-        raw = pa.Table.from_arrays(arrays, names=self.names)
+        n = len(self.names)
+        arrays = [_typed(table.column(i), kind) for i, kind in enumerate(self.kinds)]
+        raw = pa.Table.from_arrays(arrays, names=self.names) if n else pa.table({})
         if self.geometry is None:
-            return _from_columns(raw, source, start, crs)
-        wkb = np.asarray(columns[len(self.names)], dtype=object)
-        srids = np.asarray(columns[len(self.names) + 1], dtype=object)
+            if not n:
+                raw = pa.table({"_": pa.nulls(table.num_rows)}).drop_columns(["_"])
+            return _from_columns(raw, source, start, crs, table.num_rows)
+        wkb = unhex(table.column(n)).to_numpy(zero_copy_only=False)
+        srids = table.column(n + 1).to_numpy(zero_copy_only=False)
         return Piece(start, raw, self._projected(wkb, srids, source, crs))
 
     def _projected(self, wkb: np.ndarray, srids: np.ndarray, source, crs):
         import geopandas as gpd
+        import pandas as pd
         import shapely
 
         from geoprospect.io.read import to_wgs84
 
-        present = np.array([w is not None for w in wkb], dtype=bool)
+        present = pd.notna(wkb)
         geoms = np.full(len(wkb), None, dtype=object)
-        geoms[present] = shapely.from_wkb(np.array([bytes(w) for w in wkb[present]], dtype=object),
-                                          on_invalid="ignore")
+        geoms[present] = shapely.from_wkb(wkb[present], on_invalid="ignore")
         found = sorted({int(s) for s in srids[present]})
         if len(found) > 1:
             raise LayerError(f"{source.name}: geometries in several SRIDs ({', '.join(map(str, found))}); "
@@ -172,13 +231,18 @@ class _Plan:
         return to_wgs84(gdf, source, crs).geometry.to_numpy()
 
     def _crs(self, srid: int, source):
+        """The CRS of an SRID from ``spatial_ref_sys`` (on a second connection: the first one is
+        busy with the COPY)."""
         if srid == 0:
             return None
         if srid not in self.srs:
             from pyproj import CRS
 
-            row = self.conn.execute("SELECT auth_name, auth_srid, srtext FROM spatial_ref_sys "
-                                    "WHERE srid = %s", [srid]).fetchone()
+            if self.lookup is None:
+                self.lookup = connect(self.source, read_only=True)
+            row = self.lookup.execute("SELECT auth_name, auth_srid, srtext FROM spatial_ref_sys "
+                                      "WHERE srid = %s", [srid]).fetchone()
+            self.lookup.rollback()
             if row is None:
                 raise CRSError(f"{source.name}: SRID {srid} is not in spatial_ref_sys", option="crs")
             try:
@@ -187,15 +251,20 @@ class _Plan:
                 self.srs[srid] = CRS.from_user_input(row[2])
         return self.srs[srid]
 
+    def close(self) -> None:
+        if self.lookup is not None:
+            self.lookup.close()
 
-def _from_columns(raw, source, start: int, crs: str | None) -> Piece:
+
+def _from_columns(raw, source, start: int, crs: str | None, rows: int) -> Piece:
     """A piece of a table without geometry: lon/lat or WKT columns, as in a CSV."""
     import geopandas as gpd
+    import pandas as pd
 
     from geoprospect.io.read import geometry_from_columns, to_wgs84
 
     problems: list = []
-    frame = raw.to_pandas()
+    frame = raw.to_pandas() if raw.num_columns else pd.DataFrame(index=range(rows))
     gdf = geometry_from_columns(frame, source, problems)
     used = tuple(c for c in frame.columns if c not in gdf.columns)
     gdf = to_wgs84(gpd.GeoDataFrame(geometry=gdf.geometry), source, crs)
@@ -203,18 +272,39 @@ def _from_columns(raw, source, start: int, crs: str | None) -> Piece:
     return Piece(start, raw, gdf.geometry.to_numpy(), shifted, coordinate_columns=used)
 
 
-_ARROW = {  # PostgreSQL type OID -> Arrow type name; anything else is read as text
+_TYPES = {  # PostgreSQL type OID -> how it is selected and read; anything else is read as text
     16: "bool", 20: "int64", 21: "int64", 23: "int64", 700: "float64", 701: "float64",
-    1700: "float64", 25: "string", 1043: "string", 1042: "string", 19: "string", 1082: "date32",
-    1114: "timestamp", 1184: "timestamptz", 17: "binary",
+    1700: "numeric", 25: "string", 1043: "string", 1042: "string", 19: "string", 1082: "date32",
+    1114: "timestamp", 1184: "timestamptz", 17: "bytea",
 }
 
 
-def _arrow_type(name: str):
+def _select_expr(col, kind: str):
+    from psycopg import sql as q
+
+    template = {"numeric": "{}::float8", "timestamptz": "({} AT TIME ZONE 'UTC')",
+                "bytea": "encode({}, 'hex')", "string": "{}::text"}.get(kind, "{}")
+    return q.SQL(template).format(col)
+
+
+def _csv_type(kind: str):
+    """The Arrow type the CSV reader parses a column of ``kind`` as."""
     import pyarrow as pa
 
-    return {"timestamp": pa.timestamp("us"), "timestamptz": pa.timestamp("us", tz="UTC")}.get(
-        name) or getattr(pa, name)()
+    return {"numeric": pa.float64(), "timestamp": pa.timestamp("us"), "timestamptz": pa.timestamp("us"),
+            "bytea": pa.string(), "string": pa.string(), "bool": pa.bool_(), "int64": pa.int64(),
+            "float64": pa.float64(), "date32": pa.date32()}[kind]
+
+
+def _typed(column, kind: str):
+    """A parsed column in the type it has in the database (UTC timestamps, bytes)."""
+    import pyarrow as pa
+
+    if kind == "timestamptz":
+        return column.cast(pa.timestamp("us", tz="UTC"))
+    if kind == "bytea":
+        return unhex(column)
+    return column
 
 
 def _plan(conn, source: PostgisSource, columns: bool = True) -> _Plan:
@@ -240,7 +330,7 @@ def _plan(conn, source: PostgisSource, columns: bool = True) -> _Plan:
         relation = q.SQL("({}) AS geoprospect_query").format(q.SQL(source.sql))
         keys = []
     if not columns:
-        return _Plan(relation, [], order, [], [], None)
+        return _Plan(source, relation, [], order, [], [], [], None)
     try:
         with conn.cursor() as cur:
             cur.execute(q.SQL("SELECT * FROM {} LIMIT 0").format(relation))
@@ -264,27 +354,28 @@ def _select(conn, source, relation, order, described, keys) -> _Plan:
     geometry_oid, geography_oid = geometry_oids(conn)
     spatial = [n for n, t in described if t in (geometry_oid, geography_oid) and t is not None]
     geometry = spatial[0] if spatial else None
-    select, names, types = [], [], []
+    select, names, kinds = [], [], []
     for name, oid in described:
         col = q.Identifier(name)
         if name == geometry or (name == KEY_COLUMN and (keys == [KEY_COLUMN] or (
                 source.sql and oid in (20, 21, 23)))):
             continue  # the feature id is not an attribute (as GDAL and GeoPackage files have it)
-        if name in spatial:
-            expr = q.SQL("ST_AsText({}::geometry)").format(col)
-            kind = "string"
-        elif oid in _ARROW:
-            kind = _ARROW[oid]
-            expr = q.SQL("{}::float8").format(col) if oid == 1700 else col
-        else:
-            kind, expr = "string", q.SQL("{}::text").format(col)
-        select.append(q.SQL("{} AS {}").format(expr, col))
+        kind = _TYPES.get(oid, "string")
+        expr = q.SQL("ST_AsText({}::geometry)").format(col) if name in spatial else _select_expr(col, kind)
+        select.append(expr)
         names.append(name)
-        types.append(_arrow_type(kind))
+        kinds.append(kind)
+    csv_types = [_csv_type(k) for k in kinds]
     if geometry is not None:
         g = q.Identifier(geometry)
-        select.append(q.SQL("ST_AsBinary({}::geometry)").format(g))
-        select.append(q.SQL("ST_SRID({}::geometry) AS {}").format(g, q.Identifier(_SRID)))
+        select.append(q.SQL("encode(ST_AsBinary({}::geometry), 'hex')").format(g))
+        select.append(q.SQL("ST_SRID({}::geometry)").format(g))
+        import pyarrow as pa
+
+        csv_types += [pa.string(), pa.int64()]
     if not select:
-        select.append(q.SQL("NULL"))  # a table with no column left still has rows
-    return _Plan(relation, select, order, names, types, geometry, conn=conn)
+        import pyarrow as pa
+
+        select.append(q.SQL("NULL::text"))  # a table with no column left still has rows
+        csv_types.append(pa.string())
+    return _Plan(source, relation, select, order, names, csv_types, kinds, geometry)
