@@ -16,7 +16,7 @@ Prints a table and writes ``benchmarks/results/bench_postgis.json``. Never a tim
   table, index, comment, analyse, commit); the cache folder is warmed first;
 * writers alone, in this process, on the scored table (no scoring): GeoParquet written with
   pyarrow vs the PostGIS writer (:class:`geoprospect.io.postgis_write.PostgisWriter`, chunks of
-  ``--chunk-size``), and reading the table back in chunks (server-side cursor) vs the Parquet file;
+  ``--chunk-size``), and reading the table back in chunks (as ``score`` reads it) vs the Parquet file;
   sizes on disk (the file; the table with its indexes).
 """
 

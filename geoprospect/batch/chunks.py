@@ -12,7 +12,7 @@ Readers, one pass each, memory bounded by the chunk size:
   :func:`geoprospect.io.read.read_layer`);
 * GDAL formats (GeoPackage, GeoJSON, FlatGeobuf, Shapefile, KML ...): :func:`pyogrio.open_arrow`;
 * spreadsheets are read whole by :func:`geoprospect.io.read.read_layer`, then sliced;
-* PostGIS tables and queries: a server-side cursor (:mod:`geoprospect.batch.postgis`).
+* PostGIS tables and queries: one streamed ``COPY ... TO STDOUT`` (:mod:`geoprospect.batch.postgis`).
 
 CRS handling is the one of :func:`geoprospect.io.read.read_layer` (``--crs`` for files that do not
 say; files without CRS must hold lon/lat).

@@ -2,7 +2,7 @@
 table in one transaction.
 
 * :func:`postgis_chunks`: a :class:`~geoprospect.io.postgis.PostgisSource` as
-  :class:`~geoprospect.batch.chunks.Chunk` s (a server-side cursor; the parent reads, the
+  :class:`~geoprospect.batch.chunks.Chunk` s (one streamed COPY; the parent reads, the
   workers score, as for any non-Parquet input);
 * :class:`PostgisSink`: the :class:`~geoprospect.batch.sinks.Sink` of a PostGIS target: every
   chunk goes into one ``COPY`` into a staging table that :meth:`~PostgisSink.commit` swaps in

@@ -7,7 +7,8 @@ primary-key order (a query's own order); a ``fid`` primary key (the one
 :mod:`geoprospect.io.postgis_write` adds, as GDAL does), or an integer ``fid`` column of a
 query, is the feature id and not an attribute. Numbers, text,
 booleans, dates and times keep their types; other types are read as text. Reads run in a
-read-only transaction through a server-side cursor, so memory is bounded by the chunk size.
+read-only transaction as one ``COPY (SELECT ...) TO STDOUT`` that Arrow's CSV reader parses as it
+streams in, so memory is bounded by the chunk size.
 """
 
 from __future__ import annotations
