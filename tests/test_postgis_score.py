@@ -147,6 +147,9 @@ def test_rejected_rows_of_a_table_are_reported_like_a_file(pg, tmp_path):
     assert r.exit_code == 0, r.output
     assert "rejected: sites: row 6 (id=s5, name=Site 5): treo_pct: 250 is above the maximum 100" in r.stderr
     assert pg.query("SELECT count(*) FROM out") == [(19,)]
+    r = run("score", pg.uri, "--table", "sites", "-o", f"{pg.uri}?table=out", "--append", "-q")
+    assert r.exit_code == 0, r.output
+    assert pg.query("SELECT count(*), count(DISTINCT fid), count(DISTINCT id) FROM out") == [(38, 38, 19)]
 
 
 def test_dask_engine_into_a_table(pg, tmp_path):
