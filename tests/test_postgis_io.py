@@ -312,6 +312,12 @@ def test_debug_logs_never_show_the_password(pg, tmp_path):
         assert PASSWORD not in out.stdout + out.stderr
         assert f"{ROLE}@127.0.0.1:{pg.server.port}/{pg.name}" in out.stdout + out.stderr
     assert out.returncode == 2 and "the table exists" in out.stderr  # the last one: s exists
+    wrong = uri.replace(PASSWORD, f"Wrong-{PASSWORD}")
+    for flag in ("-vv", "--debug"):  # a refused password, with the driver's logs and a traceback
+        out = subprocess.run([sys.executable, "-m", "geoprospect", flag, "validate", wrong, "--table", "s"],
+                             capture_output=True, text=True, env=env, timeout=600)
+        assert out.returncode != 0 and "refused the password" in out.stderr
+        assert PASSWORD not in out.stdout + out.stderr
 
 
 @pytest.mark.postgis
