@@ -47,9 +47,18 @@ def store_gpkg_style(path: str | Path, layer: str, style: LayerStyle, geometry_c
         "f_table_catalog": [""], "f_table_schema": [""], "f_table_name": [layer],
         "f_geometry_column": [geometry_column], "styleName": [style.name], "styleQML": [style.qml],
         "styleSLD": [style.sld], "useAsDefault": [True], "description": [style.description],
-        "owner": [""], "ui": [None], "update_time": [pd.Timestamp.now(tz="UTC").floor("s")],
+        "owner": [""], "ui": [None], "update_time": [_now_ms()],
     })
     pyogrio.write_dataframe(row, str(path), layer=STYLE_TABLE, driver="GPKG", append=True)
+
+
+def _now_ms():
+    """Now in UTC with a non-zero millisecond part: GDAL then writes the GeoPackage's
+    ``YYYY-MM-DDTHH:MM:SS.SSSZ`` (it leaves out a zero fraction, which readers flag)."""
+    import pandas as pd
+
+    now = pd.Timestamp.now(tz="UTC").floor("ms")
+    return now if now.microsecond else now + pd.Timedelta(milliseconds=1)
 
 
 def sidecar_path(path: str | Path) -> Path:
