@@ -26,9 +26,10 @@ import pandas as pd
 
 from geoprospect.features import build_features
 from geoprospect.features.flags import investability_flags, is_blocked
+from geoprospect.features.offtake import offtake_columns
 from geoprospect.io.bundled import layer_path
 from geoprospect.io.schema import DEPOSIT_COLUMNS
-from geoprospect.io.terms import DEFAULT_SCENARIO, price_scenario
+from geoprospect.io.terms import DEFAULT_SCENARIO, price_scenario, product_treo_fraction
 from geoprospect.io.validate import load_layer
 from geoprospect.model.mcda import pillar_scores, weight_sensitivity, weighted_score
 from geoprospect.model.valuation import PILLARS, ValueSettings, value_rows, value_score
@@ -41,6 +42,9 @@ INPUT_COLUMNS = frozenset(c.name for c in DEPOSIT_COLUMNS)
 """Canonical input columns: a feature of the same name is the input itself, not a report."""
 
 PILLAR_SCORES = ["grade_score", "logistics_score", "risk_score"]
+
+ALLOCATE_TOP = 500
+"""Rows whose concentrate :func:`rank` allocates to plants by default (the best by rank)."""
 
 WHOLE_SET_COLUMNS = ("rank", "p_top10")
 """Columns that need the whole set (``score --rank``/``--uncertainty``), never per chunk."""
@@ -116,7 +120,7 @@ class ScoredRows:
 
 
 def score_rows(frame, *, valuation: Valuation, scenario: Scenario | None = None, network=None,
-               investor: str = "state", weights: dict | None = None,
+               investor: str | None = None, weights: dict | None = None,
                covariates: pd.DataFrame | None = None, prices=None, keep_draws: bool = False) -> ScoredRows:
     """Score rows one by one: features, valuation, transparent view and flags.
 
@@ -130,8 +134,10 @@ def score_rows(frame, *, valuation: Valuation, scenario: Scenario | None = None,
         Route scenario (the bundled one when None); ignored when ``network`` is given.
     network : RouteNetwork, optional
         A route network built already (e.g. with custom tables).
-    investor : {"state", "foreign"}
-        Who invests (decides whether a home-country state reservation is a flag).
+    investor : str, optional
+        Investor profile name or file (:mod:`geoprospect.routes.investor`; default: the
+        scenario's, else IREL): decides which flags count and, through the scenario, which
+        plants take the feed.
     weights : dict, optional
         ``{"grade": .5, "logistics": .2, "risk": .3}`` makes ``score`` the transparent weighted
         view (the value-based score moves to ``value_score``).
@@ -153,7 +159,9 @@ def score_rows(frame, *, valuation: Valuation, scenario: Scenario | None = None,
     >>> rows = score_rows(gdf, valuation=Valuation.load())                # doctest: +SKIP
     >>> rows.columns[["npv_musd_p50", "score", "flags"]].head()           # doctest: +SKIP
     """
-    net = network if network is not None else (scenario or Scenario()).network()
+    scenario = scenario or Scenario(investor=investor or "irel")
+    investor = investor or scenario.investor
+    net = network if network is not None else scenario.network()
     features = build_features(frame, network=net, prices=prices)
     if covariates is not None:
         features = pd.concat([features, covariates.reindex(frame.index)], axis=1)
@@ -168,6 +176,9 @@ def score_rows(frame, *, valuation: Valuation, scenario: Scenario | None = None,
         value["value_score"] = value["score"]
         value["score"] = transparent["mcda_score"]
     value["drivers"] = drivers(value)
+    ids = frame["id"].to_numpy(dtype=object) if "id" in frame else np.full(len(frame), None, dtype=object)
+    value = pd.concat([value, offtake_columns(ids, value["ndpr_oxide_tpa"], value["treo_tpa"],
+                                              index=value.index)], axis=1)
     flags = investability_flags(frame, investor=investor)
     report = features[[c for c in features.columns if c not in INPUT_COLUMNS]]
     return ScoredRows(pd.concat([report, value, transparent, flags], axis=1), features, draws)
@@ -238,7 +249,7 @@ def whole_set(frame, rows: ScoredRows, *, top_k: int = 10, ranks: bool = True,
 
 
 def score(deposits, *, valuation: Valuation | None = None, scenario: Scenario | None = None,
-          investor: str = "state", weights: dict | None = None, prices=None):
+          investor: str | None = None, weights: dict | None = None, prices=None):
     """Score deposits: the input rows with every per-row column of :func:`score_rows` (no rank).
 
     Examples
@@ -259,8 +270,9 @@ def score(deposits, *, valuation: Valuation | None = None, scenario: Scenario | 
 
 def rank(deposits, *, valuation: Valuation | None = None, weights: dict | None = None,
          countries: list[str] | None = None, seed: int = 0, top_k: int = 10,
-         exclude_flagged: bool = False, investor: str = "state", scenario: Scenario | None = None,
-         network=None, routes: int = 10, prices=None, covariates=None):
+         exclude_flagged: bool = False, investor: str | None = None, scenario: Scenario | None = None,
+         network=None, routes: int = 10, prices=None, covariates=None, exclude_committed: bool = False,
+         allocate_top: int = ALLOCATE_TOP):
     """Score and rank deposits: :func:`score_rows`, then :func:`whole_set`.
 
     Parameters
@@ -276,8 +288,10 @@ def rank(deposits, *, valuation: Valuation | None = None, weights: dict | None =
     seed, top_k
         Seed of the rank-stability draws; ``p_top{k}``.
     exclude_flagged : bool
-        Leave out deposits with a blocking flag (see :mod:`geoprospect.features.flags`).
-    investor : {"state", "foreign"}
+        Leave out deposits with a flag that blocks the investor (its profile's exclusions and the
+        legal blockers, see :mod:`geoprospect.features.flags`).
+    investor : str, optional
+        Investor profile name or file (default: the scenario's, else IREL).
     scenario, network
         Route scenario (see :func:`score_rows`).
     routes : int
@@ -286,12 +300,19 @@ def rank(deposits, *, valuation: Valuation | None = None, weights: dict | None =
     prices : PriceDeck, optional
     covariates : pandas.DataFrame, optional
         Sampled raster covariates, same index as ``deposits``.
+    exclude_committed : bool
+        Leave out deposits whose NdPr output is wholly committed (no uncommitted t/yr).
+    allocate_top : int
+        Allocate the concentrate of this many best rows to plants with spare capacity
+        (:func:`geoprospect.routes.allocation.allocate`; a set-level output that never changes a
+        row's value); 0: none.
 
     Returns
     -------
     GeoDataFrame
         One row per deposit, best first, with :data:`OUTPUT_COLUMNS` (those available);
-        ``attrs["route_legs"]`` holds the legs of the ``routes`` best deposits.
+        ``attrs["route_legs"]`` holds the legs of the ``routes`` best deposits,
+        ``attrs["allocation"]`` the :class:`~geoprospect.routes.allocation.Allocation`.
 
     Examples
     --------
@@ -302,7 +323,9 @@ def rank(deposits, *, valuation: Valuation | None = None, weights: dict | None =
     import geopandas as gpd
 
     valuation = valuation or Valuation.load(seed=seed)
-    net = network if network is not None else (scenario or Scenario()).network()
+    scenario = scenario or Scenario(investor=investor or "irel")
+    investor = investor or scenario.investor
+    net = network if network is not None else scenario.network()
     gdf = deposits
     if countries:
         gdf = gdf[gdf["country"].isin(countries)]
@@ -311,6 +334,10 @@ def rank(deposits, *, valuation: Valuation | None = None, weights: dict | None =
         gdf = gdf[keep.to_numpy()]
     rows = score_rows(gdf, valuation=valuation, network=net, investor=investor, weights=weights,
                       covariates=covariates, prices=prices, keep_draws=True)
+    if exclude_committed:
+        keep = rows.columns["uncommitted_ndpr_tpa"].fillna(0).to_numpy() > 0
+        gdf, rows = gdf[keep], ScoredRows(rows.columns[keep], rows.features[keep],
+                                          rows.draws[keep] if rows.draws is not None else None)
     whole = whole_set(gdf, rows, top_k=top_k, seed=seed)
     added = pd.concat([rows.columns, whole], axis=1)
     inputs = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
@@ -320,6 +347,8 @@ def rank(deposits, *, valuation: Valuation | None = None, weights: dict | None =
     ranked = gpd.GeoDataFrame(out, geometry=gdf.geometry, crs="EPSG:4326")
     ranked = ranked.sort_values(["rank", "name"], kind="stable") if "name" in ranked \
         else ranked.sort_values("rank", kind="stable")
+    if allocate_top and len(ranked):
+        ranked = _with_allocation(ranked, net, allocate_top)
     if routes and len(ranked):
         ranked.attrs["route_legs"] = _route_legs(ranked.head(routes), net)
     ordered = [c for c in OUTPUT_COLUMNS if c in ranked.columns]
@@ -330,6 +359,27 @@ def rank(deposits, *, valuation: Valuation | None = None, weights: dict | None =
     result.attrs["price_scenario"] = valuation.settings.prices.name
     result.attrs["weights"] = weights
     return result
+
+
+def _with_allocation(ranked, net, top: int):
+    """``assigned_plant_id``, ``assigned_share``, ``unplaced_tpa``, ``allocation_note`` for the
+    ``top`` best rows (estimated resources placed before conditional values)."""
+    from geoprospect.routes.allocation import allocate
+
+    head = ranked.head(top)
+    product = head["product"].fillna("concentrate").to_numpy(dtype=object)
+    shipped = head["treo_tpa"].to_numpy(dtype=float) / np.array([product_treo_fraction(p) for p in product])
+    tier = (head["valuation_tier"] == "conditional").astype(int).to_numpy() \
+        if "valuation_tier" in head else None
+    result = allocate(head, shipped, net, priority=tier, products=product)
+    per = result.deposits.set_index(head.index)
+    out = ranked.copy()
+    for col in ("assigned_plant_id", "assigned_share", "unplaced_tpa", "allocation_note"):
+        out[col] = per[col].reindex(out.index)
+    out.loc[~out.index.isin(head.index), "allocation_note"] = f"not allocated (outside the best {top})"
+    out.attrs.update(ranked.attrs)
+    out.attrs["allocation"] = result
+    return out
 
 
 def _route_legs(top, net):

@@ -18,6 +18,13 @@ Inputs
     deposit-level coordinates for layer deposits that lack them (:func:`compilation_facts`).
 ``layers/src/facilities.csv``
     The facility table (lon/lat columns, capacities in t/yr with what they measure).
+``layers/src/facility_facts.csv``
+    Long format like the deposit facts (``facility_id, field, value, source, ...``): corrections
+    and new fields (``owner_country``, ``state_linked``, ``contracted_feed_share_pct``,
+    ``planned_product_capacity_tpa``, statuses, capacities). A field given once overrides the
+    table's value and its source is appended to the row; fields that list one contract per row
+    (``contracted_feed_tpa``, ``contracted_output_tpa``) are provenance only: contracts that bind a
+    plant's feed live in ``offtakes.csv``.
 
 A deposit row's ``source``/``source_url`` list the base row's sources followed by those of its
 facts; ``source_year`` is the latest of them. Coordinates that could not be sourced stay null.
@@ -38,8 +45,11 @@ import shapely
 ROOT = Path(__file__).resolve().parents[1]
 LAYERS = ROOT / "layers"
 SRC = LAYERS / "src"
+HM_SHARES = ("monazite_pct_of_hm", "zircon_pct_of_hm", "ilmenite_pct_of_hm", "rutile_pct_of_hm",
+             "leucoxene_pct_of_hm", "garnet_pct_of_hm", "sillimanite_pct_of_hm")
+OUTPUTS = ("ore_throughput_mtpa", "monazite_tpa", "hmc_tpa", "zircon_tpa", "ilmenite_tpa", "rutile_tpa")
 NUMERIC = ("lon", "lat", "resource_mt", "treo_pct", "ndpr_pct", "dytb_pct", "th_ppm", "u_ppm",
-           "reserve_mt", "reserve_treo_pct", "hm_pct", "monazite_pct_of_hm", "resource_year",
+           "reserve_mt", "reserve_treo_pct", "hm_pct", *HM_SHARES, *OUTPUTS, "resource_year",
            "source_year", "year_discovery", "year_first_resource", "year_construction",
            "year_production", "year_stopped")
 FACT_COLUMNS = ["deposit_id", "field", "value", "source", "source_url", "source_year", "note"]
@@ -123,6 +133,42 @@ def compilation_facts(base: pd.DataFrame, facts: pd.DataFrame, global_table: Pat
     return pd.DataFrame(rows, columns=FACT_COLUMNS)
 
 
+def heavy_mineral_facts(base: pd.DataFrame, facts: pd.DataFrame, costs: Path) -> pd.DataFrame:
+    """Derived TREO grades of heavy-mineral sands: ``hm_pct x monazite_pct_of_hm x`` the TREO
+    content of monazite (``costs.csv`` parameter ``monazite_treo``), for deposits with both shares
+    and no TREO grade of their own. Each derived fact names its inputs and their sources."""
+    table = read_csv(costs)
+    row = table[table["parameter"] == "monazite_treo"].iloc[0]
+    monazite = float(row["value"])
+    current = base.set_index("id")
+    by_key = {(r.deposit_id, r.field): r for r in facts.itertuples()}
+
+    def get(did, field):
+        if (did, field) in by_key:
+            return by_key[(did, field)]
+        if did in current.index and field in current and pd.notna(current.at[did, field]):
+            return current.at[did, field]
+        return None
+
+    out = []
+    for did in sorted(set(current.index) | set(facts["deposit_id"])):
+        hm, share = get(did, "hm_pct"), get(did, "monazite_pct_of_hm")
+        if hm is None or share is None or get(did, "treo_pct") is not None:
+            continue
+        value = lambda v: float(v.value if hasattr(v, "value") else v)  # noqa: E731
+        cited = [v for v in (hm, share) if hasattr(v, "source")]
+        grade = value(hm) * value(share) / 100 * monazite / 100
+        out.append(dict(
+            deposit_id=did, field="treo_pct", value=f"{grade:.4f}",
+            source=" | ".join(dict.fromkeys([*(c.source for c in cited), row["source"]])),
+            source_url=" | ".join(dict.fromkeys([*(c.source_url for c in cited), row["source_url"]])),
+            source_year=str(max([int(float(y)) for y in (*(c.source_year for c in cited), row["year"])
+                                 if y is not None and pd.notna(pd.to_numeric(y, errors="coerce"))])),
+            note=f"derived: hm_pct {value(hm):g} % x monazite_pct_of_hm {value(share):g} % x monazite "
+                 f"TREO {monazite:g} % (costs.csv monazite_treo); not a published TREO grade"))
+    return pd.DataFrame(out, columns=FACT_COLUMNS)
+
+
 def apply_facts(base: pd.DataFrame, facts: pd.DataFrame) -> pd.DataFrame:
     """Base rows with facts applied (new ids appended), sources merged per row."""
     rows = {rec["id"]: rec for rec in base.to_dict("records")}
@@ -138,6 +184,39 @@ def apply_facts(base: pd.DataFrame, facts: pd.DataFrame) -> pd.DataFrame:
                               errors="coerce")
         rec["source_year"] = None if years.isna().all() else str(int(years.max()))
     columns = list(dict.fromkeys([*base.columns, *NEW_TEXT, *facts["field"].unique()]))
+    return pd.DataFrame(list(rows.values())).reindex(columns=columns)
+
+
+MULTI_FACILITY_FIELDS = ("contracted_feed_tpa", "contracted_output_tpa")
+
+
+def apply_facility_facts(facilities: pd.DataFrame, facts: pd.DataFrame) -> pd.DataFrame:
+    """Facility rows with their single-valued facts applied and sources appended."""
+    rows = {rec["id"]: rec for rec in facilities.to_dict("records")}
+    unknown = sorted(set(facts["facility_id"]) - set(rows))
+    if unknown:
+        raise SystemExit(f"facility_facts.csv: unknown facility id(s) {', '.join(unknown)}")
+    usable = facts[~facts["field"].isin(MULTI_FACILITY_FIELDS)]
+    dup = usable.duplicated(["facility_id", "field"], keep=False)
+    if dup.any():
+        first = usable[dup].iloc[0]
+        raise SystemExit(f"facility_facts.csv: {first['facility_id']}.{first['field']} given twice")
+    for fid, group in facts.groupby("facility_id", sort=False):
+        rec = rows[fid]
+        for fact in group.itertuples():
+            if fact.field in MULTI_FACILITY_FIELDS:
+                continue
+            if fact.field == "accepts_third_party":
+                rec["third_party_policy"] = fact.value
+            else:
+                rec[fact.field] = fact.value
+        rec["source"] = " | ".join(dict.fromkeys(s for s in [rec.get("source"), *group["source"]]
+                                                 if isinstance(s, str)))
+        rec["source_url"] = " | ".join(dict.fromkeys(u for u in [rec.get("source_url"), *group["source_url"]]
+                                                     if isinstance(u, str)))
+    columns = list(dict.fromkeys([*facilities.columns, *(f for f in facts["field"].unique()
+                                                         if f not in MULTI_FACILITY_FIELDS
+                                                         and f != "accepts_third_party")]))
     return pd.DataFrame(list(rows.values())).reindex(columns=columns)
 
 
@@ -192,15 +271,17 @@ def main() -> None:
     facts = load_facts(sorted(glob.glob(str(SRC / "deposit_facts_*.csv")))).drop(columns="_file")
     base = read_csv(SRC / "deposits_base.csv")
     derived = compilation_facts(base, facts, LAYERS / "ree_deposits_global.csv")
-    facts = pd.concat([facts, derived], ignore_index=True).sort_values(
+    heavy = heavy_mineral_facts(base, facts, LAYERS / "costs.csv")
+    facts = pd.concat([facts, derived, heavy], ignore_index=True).sort_values(
         ["deposit_id", "field"], kind="stable").reset_index(drop=True)
     facts.to_csv(LAYERS / "deposit_facts.csv", index=False)
     deposits = apply_facts(base, facts)
     n = to_geojson(deposits, LAYERS / "deposits.geojson", numeric=NUMERIC)
     print(f"deposits.geojson: {n} features ({len(facts)} facts)")
-    facilities = read_csv(SRC / "facilities.csv")
+    facilities = apply_facility_facts(read_csv(SRC / "facilities.csv"), read_csv(SRC / "facility_facts.csv"))
     n = to_geojson(facilities, LAYERS / "facilities.geojson",
-                   numeric=("feed_capacity_tpa", "product_capacity_tpa", "status_year", "source_year"))
+                   numeric=("feed_capacity_tpa", "product_capacity_tpa", "planned_product_capacity_tpa",
+                            "contracted_feed_share_pct", "status_year", "source_year"))
     print(f"facilities.geojson: {n} features")
     added = add_facility_ports(facilities)
     print(f"ports.geojson: added {', '.join(added) or 'nothing'}")

@@ -26,8 +26,8 @@ from geoprospect.model.value_card import summary, validate_against_studies, writ
 from geoprospect.pipeline import rank_layer  # noqa: E402
 
 TOP_COLUMNS = ["rank", "name", "country", "ndpr_oxide_tpa", "capex_musd", "npv_musd", "npv_musd_p10",
-               "npv_musd_p50",
-               "npv_musd_p90", "flags", "drivers", "valuation_tier", "imputed"]
+               "npv_musd_p50", "npv_musd_p90", "flags", "drivers", "valuation_tier", "imputed",
+               "study_basis", "product", "coproduct_musd_yr"]
 
 
 def main(seed: int = 0) -> dict:

@@ -14,7 +14,7 @@ import pytest
 from _support import INSIDE, read_any, run, sites
 
 from geoprospect.core.geodesy import haversine_km
-from geoprospect.features.flags import BLOCKING
+from geoprospect.features.flags import blocking_flags
 from geoprospect.io.bundled import layer_path
 
 
@@ -71,11 +71,11 @@ def test_rank_prices_deck_with_a_non_numeric_price_exits_2(tmp_path):
 def test_rank_exclude_flagged_drops_exactly_the_blocked_rows(tmp_path):
     every = _rank(tmp_path, "all")
     kept = _rank(tmp_path, "kept", "--exclude-flagged")
-    blocked = every["flags"].map(lambda f: bool(_flags(f) & set(BLOCKING)))
+    blocked = every["flags"].map(lambda f: bool(_flags(f) & set(blocking_flags())))
     assert blocked.sum() >= 3  # the bundled layer has armed-group / conflict / unlicensed rows
     assert len(kept) == len(every) - blocked.sum()
     assert set(kept.index) == set(every.index[~blocked])
-    assert not any(_flags(f) & set(BLOCKING) for f in kept["flags"])
+    assert not any(_flags(f) & set(blocking_flags()) for f in kept["flags"])
     # ranked again among the kept rows (ties share a rank), in the full ranking's order
     again = every.loc[kept.index, "rank"].rank(method="min").astype(int)
     assert kept["rank"].tolist() == again.tolist() and kept["rank"].max() < every["rank"].max()
@@ -117,12 +117,14 @@ def _score(src, out, *args):
 def test_avoid_chn_keeps_chinese_plants_out(tmp_path, command):
     src = tmp_path / "chn.csv"
     src.write_text(CHINESE_OWNED, encoding="utf-8")
+    # a generic foreign investor avoids no counterparty (IREL, the default, avoids Chinese plants)
+    who = ("--investor", "generic-foreign")
     if command == "rank":
-        before = _rank(tmp_path, "before", src, "--avoid", "MYS,VNM")
-        after = _rank(tmp_path, "after", src, "--avoid", "MYS,VNM,CHN")
+        before = _rank(tmp_path, "before", src, "--avoid", "MYS,VNM", *who)
+        after = _rank(tmp_path, "after", src, "--avoid", "MYS,VNM,CHN", *who)
     else:
-        before = _score(src, tmp_path / "before.csv", "--avoid", "MYS,VNM")
-        after = _score(src, tmp_path / "after.csv", "--avoid", "MYS,VNM,CHN")
+        before = _score(src, tmp_path / "before.csv", "--avoid", "MYS,VNM", *who)
+        after = _score(src, tmp_path / "after.csv", "--avoid", "MYS,VNM,CHN", *who)
     assert before["plant_id"].str.startswith("chn-").all()  # the option has something to remove
     assert after["plant_id"].notna().all()
     assert not after["plant_id"].str.startswith("chn-").any()

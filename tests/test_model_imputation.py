@@ -108,11 +108,20 @@ def test_occurrence_gets_tonnage_quantiles(params):
         assert 0 < q[0] < q[1] < q[2]
         assert "resource_mt" in out["imputed"].iloc[i].split(";")
         assert out["data_completeness"].iloc[i] == 0.0
-    # a grade without a tonnage is not an occurrence: tonnage stays unknown, not imputed
-    assert out.iloc[2][[f"resource_mt_{lv}" for lv in LEVELS]].isna().all()
-    assert "resource_mt" not in out["imputed"].iloc[2]
-    assert out["data_completeness"].iloc[2] == 0.25
+    # a grade without a tonnage: the tonnage comes from the type's grade-tonnage distribution
+    # conditional on that grade (bivariate normal in log10), narrower than the occurrence's
     gt = params["grade_tonnage"]
+    k = list(gt["deposit_types"]).index("heavy_mineral_sands")
+    mu_t, sd_t, mu_g, sd_g, rho = (gt[c][k] for c in ("mean_log10_tonnage", "sd_log10_tonnage",
+                                                      "mean_log10_treo", "sd_log10_treo", "corr"))
+    cond_mu = mu_t + rho * sd_t / sd_g * (np.log10(0.1) - mu_g)   # written out independently
+    cond_sd = sd_t * np.sqrt(1 - rho ** 2)
+    q = out[[f"resource_mt_{lv}" for lv in LEVELS]].to_numpy(dtype=float)[2]
+    assert q[1] == pytest.approx(10 ** cond_mu)
+    assert np.log10(q[2] / q[1]) == pytest.approx(1.2815515655446004 * cond_sd)
+    assert cond_sd < sd_t
+    assert "resource_mt" in out["imputed"].iloc[2].split(";")
+    assert out["data_completeness"].iloc[2] == 0.25
     k = list(gt["deposit_types"]).index("carbonatite")
     assert out["resource_mt_p50"].iloc[0] == pytest.approx(10 ** gt["mean_log10_tonnage"][k])
 

@@ -45,7 +45,8 @@ def costs():
 
 def synthetic_studies(n: int = 24, *, product_effect: float = 0.0, noise: float = 0.15,
                       seed: int = 1) -> pd.DataFrame:
-    """Studies whose capex and opex follow a power law in throughput times a product factor."""
+    """Studies whose capex and opex (per t ore) follow a power law in throughput times a product
+    factor, in USD of 2024 (the base year: no conversion, no escalation)."""
     rng = np.random.default_rng(seed)
     thr = 10 ** rng.uniform(-1, 1, n)
     product = np.array(PRODUCTS)[rng.integers(0, 3, n)]
@@ -53,12 +54,12 @@ def synthetic_studies(n: int = 24, *, product_effect: float = 0.0, noise: float 
     eps = 10 ** rng.normal(0, noise, n)
     return pd.DataFrame({
         "project": [f"p{i:02d}" for i in range(n)], "deposit_id": [f"d{i:02d}" for i in range(n)],
-        "study_year": 2020, "mine_plan_mt": thr * 15, "ore_throughput_mtpa": thr,
+        "study_year": 2024, "mine_plan_mt": thr * 15, "ore_throughput_mtpa": thr,
         "resource_mt": thr * 60, "recovery_pct": rng.uniform(50, 85, n), "product": product,
         "deposit_type": np.array(DEPOSIT_TYPES)[rng.integers(0, 3, n)],
         "main_ree_minerals": np.array(["monazite", "bastnaesite;apatite", "ionic"])[rng.integers(0, 3, n)],
-        "capex_musd": 250 * thr ** 0.6 * factor * eps, "opex_usd_per_kg": 12 * thr ** -0.2 * eps,
-        "opex_unit": "USD/kg TREO",
+        "capex_value": 250 * thr ** 0.6 * factor * eps, "capex_currency": "USD",
+        "opex_value": 12 * thr ** -0.2 * eps, "opex_currency": "USD", "opex_unit": "per t ore",
     })
 
 

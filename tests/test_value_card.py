@@ -34,14 +34,16 @@ def test_rows_and_columns(validated):
     assert validated["inside_band"].dtype == bool
     assert (validated["p10"] <= validated["screening_npv_musd"]).all()
     assert (validated["screening_npv_musd"] <= validated["p90"]).all()
-    assert set(validated["price_basis"]) <= {"study"} | {f"deck {y}" for y in ("2023", "2024")}
+    assert set(validated["price_basis"]) <= {"study", "studies-long-term"}
 
 
 def test_own_capex_throughput_and_opex_never_used(params, studies, validated):
     changed = studies.copy()
     own = changed["deposit_id"] == "mwi-kangankunde"
-    for col, factor in (("capex_musd", 10.0), ("ore_throughput_mtpa", 3.0), ("opex_usd_per_kg", 5.0),
-                        ("mine_plan_mt", 2.0), ("product_tpa", 4.0)):
+    for col, factor in (("capex_value", 10.0), ("capex_musd", 10.0), ("ore_throughput_mtpa", 3.0),
+                        ("opex_value", 5.0), ("mine_plan_mt", 2.0), ("product_tpa", 4.0),
+                        ("product_treo_tpa", 4.0), ("mine_life_yr", 2.0), ("annual_revenue_value", 3.0),
+                        ("coproduct_revenue_share_pct", 2.0)):
         changed.loc[own, col] = pd.to_numeric(changed.loc[own, col], errors="coerce") * factor
     again = validate_against_studies(0, studies=changed, params=params, draws=40,
                                      projects=["mwi-kangankunde"])

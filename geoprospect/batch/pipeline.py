@@ -43,7 +43,7 @@ class Settings:
     scenario : Scenario
         Route scenario (the bundled one by default).
     investor : str
-        ``state`` or ``foreign`` (investability flags).
+        Investor profile name or file (flags; the scenario carries it for routes).
     weights : tuple of (str, float), optional
         Pillar weights of the transparent view (``score`` becomes the weighted score).
     rasters : tuple of (str, str)
@@ -60,7 +60,7 @@ class Settings:
 
     model_path: str | None = None
     scenario: Scenario = field(default_factory=Scenario)
-    investor: str = "state"
+    investor: str = "irel"
     weights: tuple | None = None
     rasters: tuple = ()
     price_scenario: str | None = None

@@ -26,6 +26,7 @@ COMMANDS = {
     "routes": ("geoprospect.cli.routes", "routes", "Processing routes for deposits."),
     "map": ("geoprospect.cli.map", "map_command", "Publish an interactive HTML map."),
     "surface": ("geoprospect.cli.surface", "surface", "Write a logistics/score surface GeoTIFF."),
+    "scenario": ("geoprospect.cli.whatif", "scenario", "Value the deposits under named what-if scenarios."),
 }
 
 

@@ -43,9 +43,10 @@ from geoprospect.pipeline import rank as rank_deposits
               help="Monte Carlo draws of the NPV band and P(top-10); 0 disables the band.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--exclude-flagged", is_flag=True,
-              help="Leave out deposits whose legal status makes investment doubtful.")
-@click.option("--investor", type=click.Choice(["state", "foreign"]), default="state",
-              show_default=True, help="Indian state company or foreign investor (flags differ).")
+              help="Leave out deposits with a flag that blocks the investor (its profile's exclusions, "
+                   "a state reservation, an export bar).")
+@click.option("--exclude-committed", is_flag=True,
+              help="Leave out deposits whose NdPr output is wholly committed to offtakes in force.")
 @scenario_options
 @raster_option
 @output_option()
@@ -58,8 +59,8 @@ from geoprospect.pipeline import rank as rank_deposits
 @database_options(inputs="layers")
 def rank(layers, layer, crs, encoding, country, model_path, price_scenario, ndpr_price,
          discount_rate, prices_path, weights, top, draws, seed,
-         exclude_flagged, investor, avoid, status, avoid_passage, to, network_path, rasters, output,
-         overwrite, map_path, offline, route_top):
+         exclude_flagged, exclude_committed, investor, as_of, lift_policy, apply_policy, avoid, status,
+         avoid_passage, to, network_path, rasters, output, overwrite, map_path, offline, route_top):
     """Rank deposits in LAYERS (default: the bundled five-country deposits).
 
     Prints the ranked table and writes OUT (-o) in any supported format; .json gives plain
@@ -68,7 +69,8 @@ def rank(layers, layer, crs, encoding, country, model_path, price_scenario, ndpr
 
     parsed = weights
     countries = parse_countries(country)
-    scenario = parse_scenario(avoid, status, avoid_passage, to, network_path)
+    scenario = parse_scenario(avoid, status, avoid_passage, to, network_path, investor, as_of, lift_policy,
+                              apply_policy)
     gdf = _load(layers, layer, crs, encoding)
 
     covariates = None
@@ -78,11 +80,12 @@ def rank(layers, layer, crs, encoding, country, model_path, price_scenario, ndpr
     valuation = Valuation.load(model_path, price_scenario_name=price_scenario, ndpr_price=ndpr_price,
                                discount_rate=discount_rate, draws=draws, seed=seed)
     ranked = rank_deposits(gdf, valuation=valuation, weights=parsed, countries=countries,
-                           seed=seed, exclude_flagged=exclude_flagged,
+                           seed=seed, exclude_flagged=exclude_flagged, exclude_committed=exclude_committed,
                            investor=investor, scenario=scenario, prices=price_deck(prices_path),
                            covariates=covariates, routes=max(route_top, 0) if map_path else 0)
     if ranked.empty:
-        raise LayerError("no deposits left to rank (check --country and --exclude-flagged)")
+        raise LayerError("no deposits left to rank (check --country, --exclude-flagged and "
+                         "--exclude-committed)")
     _print(top_table(ranked, top), ranked, parsed)
     metadata = _metadata(ranked)
     if output:

@@ -27,8 +27,8 @@ GEO_EXTENSIONS = (".geojson", ".geojsonl", ".gpkg", ".parquet", ".fgb")
 @output_option()
 @overwrite_option
 @database_options(inputs="layer_path")
-def routes(layer_path, layer, crs, encoding, deposit, k, avoid, status, avoid_passage, to, network_path,
-           output, overwrite):
+def routes(layer_path, layer, crs, encoding, deposit, k, investor, as_of, lift_policy, apply_policy, avoid,
+           status, avoid_passage, to, network_path, output, overwrite):
     """Best processing route and alternatives for the deposits in LAYER_PATH (default: bundled).
 
     Each route runs deposit -> export port -> sea -> plants (cracking, separation, metal/alloy)
@@ -41,7 +41,8 @@ def routes(layer_path, layer, crs, encoding, deposit, k, avoid, status, avoid_pa
     gdf = _load(layer_path, layer, crs, encoding)
     if deposit:
         gdf = _select(gdf, deposit)
-    network = build_network(avoid, status, avoid_passage, to, network_path)
+    network = build_network(avoid, status, avoid_passage, to, network_path, investor, as_of, lift_policy,
+                            apply_policy)
     plan = build_routes(gdf, network, k=k)
     if plan.table.empty:
         raise LayerError("no deposits to route")

@@ -48,8 +48,6 @@ MAX_SHOWN = 20
 @click.option("--model", "model_path", type=click.Path(dir_okay=False), default=None,
               help="A valuation .skops model (default: the bundled one; `geoprospect train`).")
 @valuation_options
-@click.option("--investor", type=click.Choice(["state", "foreign"]), default="state",
-              show_default=True, help="Who invests (decides the investability flags).")
 @weights_option
 @raster_option
 @scenario_options
@@ -78,8 +76,8 @@ MAX_SHOWN = 20
 @database_options(inputs="inputs")
 @click.pass_context
 def score(ctx, inputs, output, out_dir, fmt, layer, crs, encoding, model_path, price_scenario,
-          ndpr_price, discount_rate, investor, weights,
-          rasters, avoid, status, avoid_passage, to, network_path, add_rank, draws, seed, chunk_size,
+          ndpr_price, discount_rate, weights, rasters, investor, as_of, lift_policy, apply_policy,
+          avoid, status, avoid_passage, to, network_path, add_rank, draws, seed, chunk_size,
           engine, scheduler, workers,
           threads, strict, quiet, as_json, overwrite):
     """Score every row of INPUT... (files, globs, folders) with the model `rank` uses.
@@ -107,7 +105,8 @@ def score(ctx, inputs, output, out_dir, fmt, layer, crs, encoding, model_path, p
     files = expand_inputs(inputs)
     settings = Settings(
         model_path=model_path, investor=investor, chunk_size=chunk_size,
-        scenario=parse_scenario(avoid, status, avoid_passage, to, network_path),
+        scenario=parse_scenario(avoid, status, avoid_passage, to, network_path, investor, as_of,
+                                lift_policy, apply_policy),
         weights=tuple(sorted(weights.items())) if weights else None,
         rasters=tuple((name, str(path)) for name, path in (rasters or {}).items()),
         price_scenario=price_scenario, ndpr_price=ndpr_price, discount_rate=discount_rate,

@@ -33,7 +33,8 @@ from geoprospect.surfaces.write import parse_grade, write_surface
 @overwrite_option
 @click.pass_context
 def surface(ctx, country, resolution, grade, model_path, price_scenario, ndpr_price, discount_rate,
-            avoid, status, avoid_passage, to, network_path, output, overwrite):
+            investor, as_of, lift_policy, apply_policy, avoid, status, avoid_passage, to, network_path,
+            output, overwrite):
     """Write a GeoTIFF of the cost of the best route from every cell of a country.
 
     Band 1: cost to the cheapest compatible first plant (USD/t concentrate). With --grade, band 2:
@@ -54,7 +55,8 @@ def surface(ctx, country, resolution, grade, model_path, price_scenario, ndpr_pr
         click.echo("warning: --model only matters for the score band (give --grade)", err=True)
     valuation = Valuation.load(model_path, price_scenario_name=price_scenario, ndpr_price=ndpr_price,
                                discount_rate=discount_rate, draws=0) if attrs is not None else None
-    network = build_network(avoid, status, avoid_passage, to, network_path)
+    network = build_network(avoid, status, avoid_passage, to, network_path, investor, as_of, lift_policy,
+                            apply_policy)
     quiet = (ctx.find_root().obj or {}).get("verbosity", 0) < 0
     click.echo(f"{grid.iso3}: {grid.width} x {grid.height} cells of {grid.dx:.6g} x {grid.dy:.6g} deg",
                err=True)

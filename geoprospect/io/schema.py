@@ -92,6 +92,13 @@ DEPOSIT_COLUMNS: tuple[Column, ...] = (
     Column("hm_pct", "float", "% of sand", "heavy-mineral grade (mineral sands)", minimum=0, maximum=100),
     Column("monazite_pct_of_hm", "float", "% of HM", "monazite share of the heavy minerals",
            minimum=0, maximum=100),
+    *(Column(f"{m}_pct_of_hm", "float", "% of HM", f"{m} share of the heavy minerals", minimum=0, maximum=100)
+      for m in ("zircon", "ilmenite", "rutile", "leucoxene", "garnet", "sillimanite")),
+    Column("ore_throughput_mtpa", "float", "Mt ore/yr", "published design or operating ore throughput",
+           minimum=0),
+    *(Column(f"{m}_tpa", "float", "t/yr", f"published {label} output", minimum=0)
+      for m, label in (("monazite", "monazite concentrate"), ("hmc", "heavy-mineral concentrate"),
+                       ("zircon", "zircon"), ("ilmenite", "ilmenite"), ("rutile", "rutile"))),
     Column("resource_class", "str", choices=RESOURCE_CLASSES,
            description="what the resource numbers are (reserve ... no_estimate)"),
     Column("resource_category", "str", description="measured / indicated / inferred / ..."),

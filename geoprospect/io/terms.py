@@ -7,8 +7,10 @@
   law gives one); a missing premium is never 0 — it stays NaN and the row is flagged.
 * :func:`price_scenario` — one named scenario of ``layers/price_scenarios.csv`` (NdPr, Dy, Tb and
   La/Ce oxide prices, each labelled as a market average, a government floor or an assumption).
-* :func:`payability` — the sourced range of the share of contained oxide value paid for a mixed
-  concentrate (``layers/costs.csv``).
+* :func:`payability` — the sourced range of the share of contained oxide value paid for a
+  product (mineral concentrate, mixed chemical, separated oxide; ``layers/costs.csv``);
+  :func:`product_treo_fraction` its TREO content; :func:`coproduct_prices` the deck's co-product
+  prices.
 
 Examples
 --------
@@ -137,11 +139,80 @@ def price_scenario(name: str = DEFAULT_SCENARIO, *, ndpr_price: float | None = N
                          float(ndpr_price), scen.dy, scen.tb, scen.la_ce, "user assumption")
 
 
+PAYABILITY_ROWS = {"concentrate": "payability_concentrate", "mixed_chemical": "payability_concentrate",
+                   "separated_oxide": "payability_separated_oxide"}
+"""``costs.csv`` parameter that sets each product's payability. A mixed chemical takes the range
+sourced for mixed concentrates (no separate sourced range for mixed carbonates was found)."""
+PRODUCTS = tuple(PAYABILITY_ROWS)
+COPRODUCT_PRICES = {"zircon": "Zircon, premium grade", "rutile": "Rutile, natural",
+                    "ilmenite": "Ilmenite", "phosphoric_acid": "Phosphoric acid",
+                    "ferroniobium": "Ferroniobium", "u3o8": "Uranium oxide U3O8 (US utility",
+                    "uranium_oxide": "Uranium oxide U3O8 (US utility"}
+"""Co-product name (as in ``studies.csv`` ``coproduct_outputs``) -> product prefix in ``prices.csv``.
+Only market observations count (an annual average, else the latest dated quote); a forecast or a
+study's own assumption is never used as a deck price."""
+
+
 @cache
-def payability() -> tuple[float, float]:
-    """(low, high) share of contained oxide value paid for a mixed concentrate, fractions."""
-    costs = pd.read_csv(layer_path("costs.csv"), dtype=str)
-    values = pd.to_numeric(costs.loc[costs["parameter"] == "payability_concentrate", "value"])
+def _costs() -> pd.DataFrame:
+    return pd.read_csv(layer_path("costs.csv"), dtype=str)
+
+
+@cache
+def payability(product: str = "concentrate") -> tuple[float, float]:
+    """(low, high) share of contained oxide value paid for ``product``, fractions.
+
+    Raises
+    ------
+    LayerError
+        An unknown product, or no sourced row for it in ``costs.csv``.
+    """
+    if product not in PAYABILITY_ROWS:
+        raise LayerError(f"unknown product {product!r} (one of {', '.join(PRODUCTS)})", option="product")
+    costs = _costs()
+    values = pd.to_numeric(costs.loc[costs["parameter"] == PAYABILITY_ROWS[product], "value"])
     if values.empty:
-        raise LayerError("costs.csv: no payability_concentrate rows")
+        raise LayerError(f"costs.csv: no {PAYABILITY_ROWS[product]} rows")
     return float(values.min()) / 100, float(values.max()) / 100
+
+
+@cache
+def product_treo_fraction(product: str) -> float:
+    """TREO content of a product (fraction), for the tonnes shipped to the plant: the mean sourced
+    ``concentrate_treo`` of ``costs.csv`` for a concentrate or mixed chemical, 1 for a separated
+    oxide (the deck prices oxides of 99.5 % purity or better)."""
+    if product == "separated_oxide":
+        return 1.0
+    costs = _costs()
+    values = pd.to_numeric(costs.loc[costs["parameter"] == "concentrate_treo", "value"])
+    if values.empty:
+        raise LayerError("costs.csv: no concentrate_treo rows")
+    return float(values.mean()) / 100
+
+
+@cache
+def monazite_treo_fraction() -> float:
+    """TREO content of monazite as traded (fraction; ``costs.csv`` parameter ``monazite_treo``)."""
+    costs = _costs()
+    values = pd.to_numeric(costs.loc[costs["parameter"] == "monazite_treo", "value"])
+    if values.empty:
+        raise LayerError("costs.csv: no monazite_treo row")
+    return float(values.mean()) / 100
+
+
+@cache
+def coproduct_prices() -> dict[str, float]:
+    """USD per tonne of each co-product of :data:`COPRODUCT_PRICES`: the latest annual average in
+    ``prices.csv`` (else the latest dated market quote); a co-product without one is absent."""
+    deck = pd.read_csv(layer_path("prices.csv"), dtype=str)
+    out = {}
+    for name, prefix in COPRODUCT_PRICES.items():
+        rows = deck[deck["product"].str.startswith(prefix, na=False)
+                    & deck["period"].str.match(r"\d{4}", na=False)
+                    & ~deck["product"].str.contains("forecast", case=False, na=False)]
+        annual = rows[rows["period"].str.fullmatch(r"\d{4}", na=False)]
+        pick = annual if len(annual) else rows
+        if len(pick):
+            latest = pick.sort_values("period", kind="stable").iloc[-1]
+            out[name] = float(latest["price_usd_per_kg"]) * 1000.0
+    return out

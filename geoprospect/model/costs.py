@@ -1,23 +1,24 @@
 """Capex and opex models learned from published studies, against a power-law baseline.
 
-Trained on ``layers/studies.csv``, USD figures only (``capex_musd``, ``opex_usd_per_kg``: filled
-only where the study states its exchange rate; nothing is converted here). A *project* is a
-deposit (``deposit_id``, else the project name); each model uses, per project, the latest study
-(by ``study_year``, then file order) with every field it needs; validation is
-leave-one-project-out.
+Trained on ``layers/studies.csv`` put on one basis by :func:`geoprospect.io.studies.standard_studies`:
+US dollars of :data:`geoprospect.io.studies.BASE_YEAR` (converted at the study's stated rate or
+the year's average rate, escalated by a cost index). A *project* is a deposit (``deposit_id``,
+else the project name); each model uses, per project, the latest study (by ``study_year``, then
+file order) with every field it needs; validation is leave-one-project-out.
 
-* **Capex** (initial, USD million) from ore throughput (Mt/yr). Baseline: the power law
+* **Capex** (initial, real USD million) from ore throughput (Mt/yr). Baseline: the power law
   ``capex = A * throughput**B`` fitted in log10 space (the six-tenths rule's form, as in Camm 1991,
   USBM IC 9298), with ``B >= 0``. Learned: ridge on ``log10 throughput`` plus one-hot product
   (concentrate / mixed_chemical / separated_oxide) and deposit type, the throughput coefficient
   constrained ``>= 0``, so more throughput never lowers capex (a study's capex belongs to its own
   throughput and product: the product is a feature). An unseen product or type takes the
   training-weighted average category effect.
-* **Opex**, standardised to **USD per kg of TREO in the product** (``opex_unit == "USD/kg
-  TREO"``). Rows on other bases (USD/kg NdPr oxide, USD/kg magnet REO, USD/t ore) are dropped,
-  not converted: NdPr-basis figures charge the whole cost to NdPr, often net of co-product
-  credits, and the TREO output needed to convert is not given for most of them. Same baseline
-  (power law, exponent free) and learned (ridge, unconstrained) shapes.
+* **Opex** in **real USD per tonne of ore** (the basis of the USBM models), converted from each
+  study's own basis (per kg TREO, per kg NdPr oxide, per t concentrate, per year) with its own
+  outputs; figures net of co-product credits are left out of the fit (credits are not a cost of
+  the rare-earth circuit). Same baseline (power law) and learned (ridge) shapes; the throughput
+  exponent is bounded below by -1 so that annual opex (per-tonne cost x tonnes) never falls as
+  throughput rises. Opex does not depend on grade: more grade never lowers value.
 
 Intervals are split-conformal in log10 space: P10/P90 (Weibull plotting positions) of the
 leave-one-project-out residuals; the card's coverage uses nested leave-one-out. The learned
@@ -32,13 +33,16 @@ import pandas as pd
 from sklearn.linear_model import Ridge
 
 from geoprospect.errors import LayerError, ModelError
-from geoprospect.model.evaluation import band, latest, loo, studies_table
+from geoprospect.io.studies import standard_studies
+from geoprospect.model.evaluation import band, centred_residuals, latest, loo, residual_offset, studies_table
 from geoprospect.model.evaluation import card as evaluation_card
 
 PRODUCTS = ("concentrate", "mixed_chemical", "separated_oxide")
 DEPOSIT_TYPES = ("carbonatite", "alkaline_complex", "ionic_clay", "heavy_mineral_sands", "hydrothermal",
                  "iron_oxide", "phosphorite", "pegmatite", "tailings", "other")
-OPEX_BASIS = "USD/kg TREO"
+OPEX_BASIS = "real USD per t ore"
+MIN_OPEX_EXPONENT = -1.0
+"""Lower bound of the per-tonne opex exponent: annual opex never falls with throughput."""
 RIDGE_ALPHA = 1.0
 BOOT_N = 1000
 
@@ -46,9 +50,10 @@ BOOT_N = 1000
 
 # ---------------------------------------------------------------- data and evaluation helpers
 def _studies(studies: pd.DataFrame | None) -> pd.DataFrame:
-    need = {"project", "study_year", "ore_throughput_mtpa", "capex_musd", "opex_usd_per_kg",
-            "opex_unit", "product", "deposit_type"}
-    return studies_table(studies, need)
+    need = {"project", "study_year", "ore_throughput_used", "product", "deposit_type"}
+    std = standard_studies(studies)
+    std = std.assign(opex_real_usd_t_ore=std["opex_real_usd_t_ore"].where(~std["opex_net_of_credits_flag"]))
+    return studies_table(std, need)
 
 
 def _check(params: dict, key: str) -> dict:
@@ -97,30 +102,29 @@ def _design(throughput, product, deposit_type) -> np.ndarray:
     return np.hstack([lt[:, None], _cats(product, PRODUCTS, n), _cats(deposit_type, DEPOSIT_TYPES, n)])
 
 
-def _ridge(X: np.ndarray, y: np.ndarray, *, monotone: bool) -> Ridge:
+def _ridge(X: np.ndarray, y: np.ndarray, *, floor: float) -> Ridge:
+    """Ridge fit whose log-throughput coefficient is at least ``floor`` (refit with the
+    coefficient fixed at the bound when the free fit falls below it)."""
     est = Ridge(alpha=RIDGE_ALPHA).fit(X, y)
-    if monotone and est.coef_[0] < 0:  # refit without the throughput term: slope 0
+    if est.coef_[0] < floor:
         X0 = X.copy()
         X0[:, 0] = 0.0
-        est = Ridge(alpha=RIDGE_ALPHA).fit(X0, y)
-        est.coef_[0] = 0.0
+        est = Ridge(alpha=RIDGE_ALPHA).fit(X0, y - floor * X[:, 0])
+        est.coef_[0] = floor
     return est
 
 
 def _data(df: pd.DataFrame, target: str) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
-    if target == "opex":
-        df = df.loc[df["opex_unit"].astype(str).str.strip() == OPEX_BASIS]
-    col = "capex_musd" if target == "capex" else "opex_usd_per_kg"
-    rows = latest(df, [col, "ore_throughput_mtpa"])
-    X = _design(rows["ore_throughput_mtpa"].to_numpy(float), rows["product"].to_numpy(object),
+    col = "capex_real_usd_m" if target == "capex" else "opex_real_usd_t_ore"
+    rows = latest(df, [col, "ore_throughput_used"])
+    X = _design(rows["ore_throughput_used"].to_numpy(float), rows["product"].to_numpy(object),
                 rows["deposit_type"].to_numpy(object))
     return rows, X, np.log10(rows[col].to_numpy(float))
 
 
-def _evaluate_one(df: pd.DataFrame, target: str, seed: int, n_boot: int) -> dict:
+def _evaluate_one(df: pd.DataFrame, target: str, seed: int, n_boot: int, nested: bool = True) -> dict:
     rows, X, y = _data(df, target)
-    mono = target == "capex"
-    bound = 0.0 if mono else None
+    bound = 0.0 if target == "capex" else MIN_OPEX_EXPONENT
 
     def fp_base(tr, te):
         if tr.size == 0:
@@ -131,19 +135,20 @@ def _evaluate_one(df: pd.DataFrame, target: str, seed: int, n_boot: int) -> dict
     def fp_learn(tr, te):
         if tr.size < 2:
             return fp_base(tr, te)
-        return _ridge(X[tr], y[tr], monotone=mono).predict(X[te])
+        return _ridge(X[tr], y[tr], floor=bound).predict(X[te])
 
-    pb, cb = loo(fp_base, y)
-    pl, cl = loo(fp_learn, y)
+    pb, cb = loo(fp_base, y, nested=nested)
+    pl, cl = loo(fp_learn, y, nested=nested)
     card = evaluation_card(y, pb, pl, cb, cl, baseline="power_law_throughput",
-                 learned="ridge_logthroughput_product_type" + ("_monotone" if mono else ""),
+                 learned="ridge_logthroughput_product_type_bounded",
                  seed=seed, n_boot=n_boot)
     return {"card": card, "projects": rows["_key"].to_numpy(str), "log10_y": y,
             "pred_baseline": pb, "pred_learned": pl, "X": X}
 
 
 # ---------------------------------------------------------------- public API
-def evaluate_costs(studies: pd.DataFrame | None = None, *, seed: int = 0, n_boot: int = BOOT_N) -> dict:
+def evaluate_costs(studies: pd.DataFrame | None = None, *, seed: int = 0, n_boot: int = BOOT_N,
+                   nested: bool = True) -> dict:
     """Validate the capex and opex models against their power-law baselines, leave-one-project-out.
 
     Parameters
@@ -164,14 +169,15 @@ def evaluate_costs(studies: pd.DataFrame | None = None, *, seed: int = 0, n_boot
         ``opex_rows_by_basis`` counts the opex rows with a USD figure per ``opex_unit``.
     """
     df = _studies(studies)
-    out = {m: _evaluate_one(df, m, seed, n_boot) for m in ("capex", "opex")}
-    usd = df.loc[pd.to_numeric(df["opex_usd_per_kg"], errors="coerce").gt(0)]
-    out["opex_rows_by_basis"] = {str(k): int(v) for k, v in usd["opex_unit"].value_counts().items()}
+    out = {m: _evaluate_one(df, m, seed, n_boot, nested) for m in ("capex", "opex")}
+    usd = df.loc[pd.to_numeric(df["opex_real_usd_t_ore"], errors="coerce").gt(0)]
+    bases = usd["opex_basis_used"].str.split(";").str[0].value_counts()
+    out["opex_rows_by_basis"] = {str(k): int(v) for k, v in bases.items()}
     out["card"] = {m: out[m]["card"] for m in ("capex", "opex")}
     return out
 
 
-def fit_costs(studies: pd.DataFrame | None = None, *, seed: int = 0) -> dict:
+def fit_costs(studies: pd.DataFrame | None = None, *, seed: int = 0, nested: bool = True) -> dict:
     """Fit capex and opex models on all projects and attach the model card.
 
     Returns
@@ -183,7 +189,7 @@ def fit_costs(studies: pd.DataFrame | None = None, *, seed: int = 0) -> dict:
         ``band_baseline``/``band_learned`` (P10, P90 of the LOO residuals) and ``chosen``.
     """
     df = _studies(studies)
-    ev = evaluate_costs(df, seed=seed)
+    ev = evaluate_costs(df, seed=seed, nested=nested)
     params: dict = {"kind": "costs", "seed": int(seed), "card": ev["card"], "opex_basis": OPEX_BASIS,
                     "opex_rows_by_basis": ev["opex_rows_by_basis"],
                     "products": np.array(PRODUCTS), "deposit_types": np.array(DEPOSIT_TYPES)}
@@ -192,13 +198,16 @@ def fit_costs(studies: pd.DataFrame | None = None, *, seed: int = 0) -> dict:
         X, y = e["X"], e["log10_y"]
         if y.size == 0:
             raise LayerError(f"no usable {m} rows in the studies table", option="studies")
-        a, b = fit_power_law(10 ** X[:, 0], 10 ** y, min_exponent=0.0 if m == "capex" else None)
+        bound = 0.0 if m == "capex" else MIN_OPEX_EXPONENT
+        a, b = fit_power_law(10 ** X[:, 0], 10 ** y, min_exponent=bound)
         sub = {"A": a, "B": b, "n": int(y.size), "chosen": e["card"]["chosen"],
                "band_baseline": np.array(band(y - e["pred_baseline"])),
                "band_learned": np.array(band(y - e["pred_learned"])),
+               "residuals_baseline": centred_residuals(y - e["pred_baseline"]),
+               "residuals_learned": centred_residuals(y - e["pred_learned"]),
                "throughput_range_mtpa": np.array([10 ** X[:, 0].min(), 10 ** X[:, 0].max()])}
         if y.size >= 2:
-            sub["estimator"] = _ridge(X, y, monotone=m == "capex")
+            sub["estimator"] = _ridge(X, y, floor=bound)
         else:
             sub["chosen"] = "baseline"
         params[m] = sub
@@ -231,9 +240,17 @@ def predict_capex(params: dict, throughput_mtpa, product, deposit_type) -> tuple
     return _predict(_check(params, "capex"), throughput_mtpa, product, deposit_type)
 
 
-def predict_opex(params: dict, throughput_mtpa, product, deposit_type) -> tuple[np.ndarray, ...]:
-    """Operating cost P10, P50, P90 in USD per kg of TREO in the product (``params["opex_basis"]``).
+def cost_residual(params: dict, target: str, z) -> np.ndarray:
+    """Multiplicative Monte Carlo error of the chosen ``capex`` or ``opex`` model at standard-normal
+    ``z``: ``10 ** offset``, the offset drawn from its centred leave-one-out residuals (bounded)."""
+    p = _check(params, target)
+    return 10.0 ** residual_offset(p[f"residuals_{p['chosen']}"], z)
 
-    Trained only on studies that state opex per kg TREO (see the module docstring).
+
+def predict_opex(params: dict, throughput_mtpa, product, deposit_type) -> tuple[np.ndarray, ...]:
+    """Operating cost P10, P50, P90 in real USD per tonne of ore (``params["opex_basis"]``).
+
+    Annual opex is this times the ore tonnes; it never falls as throughput rises (the exponent
+    is bounded below by :data:`MIN_OPEX_EXPONENT`).
     """
     return _predict(_check(params, "opex"), throughput_mtpa, product, deposit_type)

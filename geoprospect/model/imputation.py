@@ -11,9 +11,9 @@ worst value or a point guess.
 
 The learned model serves a target only if its leave-one-out paired-bootstrap CI of the pinball
 loss difference (learned - baseline, log10 units) lies below zero (:func:`evaluate_imputer`).
-An occurrence's tonnage comes from the type's grade-tonnage distribution, a bivariate normal of
+A missing tonnage comes from the type's grade-tonnage distribution, a bivariate normal of
 (log10 Mt, log10 TREO %): the USGS three-part assessment idea (MapMark4), conditional on a deposit
-being there.
+being there (and on its grade, when one is published).
 """
 
 from __future__ import annotations
@@ -322,8 +322,9 @@ def impute(params: dict, frame: pd.DataFrame) -> pd.DataFrame:
     pandas.DataFrame
         Same index; ``{f}_p10/_p50/_p90`` for the targets and ``resource_mt``: a measured value
         three times, a missing one the chosen model's quantiles (learned only where its features
-        are measured). ``resource_mt`` is imputed only for occurrences (``treo_pct`` missing
-        too), from the grade-tonnage distribution; else a missing tonnage stays NaN.
+        are measured). A missing ``resource_mt`` comes from the deposit type's grade-tonnage
+        distribution (bivariate normal in log10): its marginal for an occurrence, its conditional
+        given the published grade where there is one.
         ``imputed``: ``;``-joined imputed fields (``""`` if none); ``data_completeness``: share
         of the four fields measured, equal weights (0-1).
     """
@@ -351,12 +352,20 @@ def impute(params: dict, frame: pd.DataFrame) -> pd.DataFrame:
         for i, level in enumerate(("p10", "p50", "p90")):
             out[f"{target}_{level}"] = q[:, i]
     gt = params["grade_tonnage"]
-    occurrence = ~np.isfinite(values["resource_mt"]) & ~np.isfinite(values["treo_pct"])
+    missing_t = ~np.isfinite(values["resource_mt"])
+    occurrence = missing_t & ~np.isfinite(values["treo_pct"])
     rows = np.where(types >= 0, types, len(DEPOSIT_TYPES))
     mu, sd = gt["mean_log10_tonnage"][rows], gt["sd_log10_tonnage"][rows]
+    # a published grade narrows the tonnage: the conditional normal of log tonnage given log grade
+    mg, sg, rho = gt["mean_log10_treo"][rows], gt["sd_log10_treo"][rows], gt["corr"][rows]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lg = np.log10(values["treo_pct"])
+    given = missing_t & ~occurrence
+    mu = np.where(given, mu + rho * sd / sg * (lg - mg), mu)
+    sd = np.where(given, sd * np.sqrt(1 - rho ** 2), sd)
     for level, qq in zip(("p10", "p50", "p90"), QUANTILES, strict=True):
-        out[f"resource_mt_{level}"] = np.where(occurrence, 10.0 ** (mu + _Z[qq] * sd), values["resource_mt"])
-    imputed[:, 3] = occurrence
+        out[f"resource_mt_{level}"] = np.where(missing_t, 10.0 ** (mu + _Z[qq] * sd), values["resource_mt"])
+    imputed[:, 3] = missing_t
     result = pd.DataFrame(out, index=frame.index)
     result["imputed"] = [";".join(f for f, m in zip(FIELDS, row, strict=True) if m) for row in imputed]
     measured = np.column_stack([np.isfinite(values[f]) for f in FIELDS])

@@ -27,7 +27,15 @@ import pandas as pd
 from sklearn.linear_model import HuberRegressor, Ridge
 
 from geoprospect.errors import ModelError
-from geoprospect.model.evaluation import band, latest, loo, median, studies_table
+from geoprospect.model.evaluation import (
+    band,
+    centred_residuals,
+    latest,
+    loo,
+    median,
+    residual_offset,
+    studies_table,
+)
 from geoprospect.model.evaluation import card as evaluation_card
 
 TAYLOR_COEF = 0.2
@@ -139,7 +147,7 @@ def _recovery_data(df: pd.DataFrame) -> tuple[np.ndarray, ...]:
 
 # ---------------------------------------------------------------- fit / evaluate
 def evaluate_production(studies: pd.DataFrame | None = None, *, seed: int = 0,
-                        n_boot: int = BOOT_N) -> dict:
+                        n_boot: int = BOOT_N, nested: bool = True) -> dict:
     """Validate throughput and recovery models against their baselines, leave-one-project-out.
 
     Parameters
@@ -169,7 +177,7 @@ def evaluate_production(studies: pd.DataFrame | None = None, *, seed: int = 0,
             return np.full(te.size, np.median(ly[tr]) if tr.size else 0.0)
         return _huber(lx[tr], ly[tr]).predict(lx[te][:, None])
 
-    (pb, cb), (pl, cl) = loo(fp_base, ly), loo(fp_learn, ly)
+    (pb, cb), (pl, cl) = loo(fp_base, ly, nested=nested), loo(fp_learn, ly, nested=nested)
     card = {"throughput": evaluation_card(ly, pb, pl, cb, cl, baseline="taylor_rule",
                                 learned="huber_loglog_mine_plan", seed=seed, n_boot=n_boot)}
     out = {"projects_throughput": rows["_key"].to_numpy(str), "pred_throughput_baseline": pb,
@@ -185,7 +193,7 @@ def evaluate_production(studies: pd.DataFrame | None = None, *, seed: int = 0,
             return rb(tr, te)
         return np.minimum(Ridge(alpha=1.0).fit(X[tr], ry[tr]).predict(X[te]), 0.0)
 
-    (qb, vb), (ql, vl) = loo(rb, ry), loo(rl, ry)
+    (qb, vb), (ql, vl) = loo(rb, ry, nested=nested), loo(rl, ry, nested=nested)
     card["recovery"] = evaluation_card(ry, qb, ql, vb, vl, baseline="per_mineral_median",
                              learned="ridge_mineral_product", seed=seed, n_boot=n_boot,
                              eligible=ry.size >= MIN_LEARNED_RECOVERY_ROWS,
@@ -205,7 +213,7 @@ def evaluate_production(studies: pd.DataFrame | None = None, *, seed: int = 0,
     return out
 
 
-def fit_production(studies: pd.DataFrame | None = None, *, seed: int = 0) -> dict:
+def fit_production(studies: pd.DataFrame | None = None, *, seed: int = 0, nested: bool = True) -> dict:
     """Fit the throughput and recovery models on all projects and attach the model card.
 
     Returns
@@ -218,13 +226,15 @@ def fit_production(studies: pd.DataFrame | None = None, *, seed: int = 0) -> dic
         ``throughput_range_mtpa`` (the studied range, for the caller's caps).
     """
     df = _studies(studies)
-    ev = evaluate_production(df, seed=seed)
+    ev = evaluate_production(df, seed=seed, nested=nested)
     card, (_, lx, ly) = ev["card"], _throughput_data(df)
     both = latest(df, ["mine_plan_mt", "resource_mt"])
     ratio = (both["mine_plan_mt"] / both["resource_mt"]).to_numpy(float)
     thr = {"taylor_coef": TAYLOR_COEF, "taylor_exp": TAYLOR_EXP, "estimator": _huber(lx, ly),
            "band_baseline": np.array(band(ly - ev["pred_throughput_baseline"])),
            "band_learned": np.array(band(ly - ev["pred_throughput_learned"])),
+           "residuals_baseline": centred_residuals(ly - ev["pred_throughput_baseline"]),
+           "residuals_learned": centred_residuals(ly - ev["pred_throughput_learned"]),
            "chosen": card["throughput"]["chosen"]}
     cls, X, ry, _ = _recovery_data(df)
     rec = {"classes": np.array(MINERAL_CLASSES), "class_median_log10": _class_medians(cls, ry),
@@ -269,6 +279,13 @@ def predict_throughput(params: dict, mineable_mt) -> tuple[np.ndarray, np.ndarra
         mid = np.log10(taylor_throughput_mtpa(10 ** lt))
     lo, hi = p[f"band_{p['chosen']}"]
     return tuple(np.where(ok, 10 ** (mid + q), np.nan) for q in (lo, 0.0, hi))
+
+
+def throughput_residual(params: dict, z) -> np.ndarray:
+    """Multiplicative Monte Carlo error of the chosen throughput model at standard-normal ``z``
+    (from its centred leave-one-out residuals, bounded; 1 at z = 0)."""
+    p = _check(params, "throughput")
+    return 10.0 ** residual_offset(p[f"residuals_{p['chosen']}"], z)
 
 
 def predict_recovery(params: dict, minerals, product) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

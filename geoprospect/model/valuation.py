@@ -1,24 +1,21 @@
-"""Screening valuation of each row: oxide output, costs, fiscal take, country risk -> NPV.
+"""Screening valuation of each row: oxide output, costs, fiscal take, country risk -> NPV band.
 
 For one deposit (every step vectorised over rows; the models come from
-:func:`geoprospect.model.value_fit.fit_valuation`):
+:func:`geoprospect.model.value_fit.fit_valuation`, the project physics and economics from
+:func:`geoprospect.model.screening.evaluate`):
 
 1. composition and size: measured values, or the imputer's P10/P50/P90 where a figure is missing
    (:mod:`geoprospect.model.imputation`); an occurrence with no estimate is valued *conditional
    on a deposit being there* (``valuation_tier = conditional``, ranked below estimates);
-2. production: mineable tonnage (reserve, else resource x the studies' conversion), ore
-   throughput (:mod:`geoprospect.model.production`, capped so that NdPr output stays within the
-   largest output any study plans), life = tonnage / throughput, recovery by main mineral;
-3. costs: initial capex and opex (USD/kg TREO) by throughput, product and deposit type
-   (:mod:`geoprospect.model.costs`), plus the logistics cost to the row's best compatible plant
-   (the logistics features: bundled data only, never the other rows of the input);
-4. revenue: NdPr and Dy+Tb oxide at the price scenario (Dy+Tb split at the global compilation's
-   median Tb share), other oxides at the La/Ce price, times
-   the payability of a mixed product sold to a third-party separator (sourced range; see
-   :data:`PRODUCT`);
-5. fiscal take and risk: royalty, corporate tax and state free carry (``country_terms.csv``),
-   discounted at the base real rate plus the country risk premium
-   (:mod:`geoprospect.model.economics`).
+2. the deposit's own published study, when the bundled studies table has one for its id
+   (:func:`geoprospect.io.studies.deposit_anchors`): its mine plan, throughput, product, TREO
+   output, capex and opex replace the models' (``study_basis`` says which study); otherwise
+   production and costs come from the models fitted on all studies;
+3. revenue at the price scenario and the product's payability, co-products, logistics to the best
+   compatible plant (bundled data only, never the other rows of the input), royalty, tax and the
+   state's free carry, discounted at the base real rate plus the country risk premium;
+4. a Monte Carlo band (P10/P50/P90, P(NPV > 0)) and the exact Shapley split of the median-input
+   NPV against a reference project into grade, logistics and risk pillars in USD.
 
 Stage never enters the value. The unknown is never scored as the worst case: a missing figure
 takes the model's interval and widens the band (``imputed``, ``data_completeness``).
@@ -31,11 +28,21 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from geoprospect.io.terms import PriceScenario, country_terms, payability
-from geoprospect.model.costs import predict_capex, predict_opex
-from geoprospect.model.economics import Project, irr, npv, shapley
+from geoprospect.io.anchors import deposit_anchors
+from geoprospect.io.studies import priced_outputs_usd
+from geoprospect.io.terms import (
+    PRODUCTS,
+    PriceScenario,
+    coproduct_prices,
+    country_terms,
+    monazite_treo_fraction,
+    payability,
+    product_treo_fraction,
+)
+from geoprospect.model.economics import irr, shapley
 from geoprospect.model.imputation import impute
-from geoprospect.model.production import mineable_tonnage, predict_recovery, predict_throughput
+from geoprospect.model.montecarlo import market_draws, row_keys, uniform
+from geoprospect.model.screening import DRAWN, central_draws, evaluate
 
 DEFAULT_BASE_RATE_PCT = 8.0
 """Base real discount rate: the median rate of the Australian studies in ``studies.csv``, the
@@ -43,39 +50,57 @@ screen's jurisdiction with a country risk premium of 0 (US, Canadian and Swedish
 SCORE_SCALE_MUSD = 500.0
 """``score = 100 / (1 + exp(-npv_musd / SCORE_SCALE_MUSD))`` (the median-input NPV): 50 at NPV 0,
 73 at +500 MUSD."""
-Z90 = 1.2815515655446004
 PRODUCT = "mixed_chemical"
-"""The screening project makes a mixed rare-earth product (concentrate cracked to a mixed
-carbonate or chloride on or near site) and sells it at the payability of a mixed product: the
-basis of most opex figures in ``studies.csv`` (USD/kg TREO in a mixed chemical)."""
+"""The product of a screening project without a study of its own: concentrate cracked to a mixed
+carbonate or chloride on or near site, sold at the payability of a mixed product (heavy-mineral
+sands and tailings sell a monazite concentrate instead: :data:`DEFAULT_PRODUCT`)."""
+DEFAULT_PRODUCT = {"heavy_mineral_sands": "concentrate", "tailings": "concentrate"}
+"""Deposit types whose usual product is a mineral concentrate, not a mixed chemical."""
 PILLARS = ("grade", "logistics", "risk")
-GROUPS = {"grade": ("resource_mt", "reserve_mt", "treo_pct", "ndpr_pct", "dytb_pct"),
+GROUPS = {"grade": ("resource_mt", "reserve_mt", "treo_pct", "ndpr_pct", "dytb_pct", "anchor",
+                    "coproduct_usd_t"),
           "logistics": ("cost_to_plant_usd_t",),
           "risk": ("premium_pct", "royalty_pct", "tax_pct", "carry_pct")}
-"""Inputs of each pillar for the Shapley split of the NPV against the reference project."""
+"""Inputs of each pillar for the Shapley split of the NPV against the reference project (the
+deposit's own study figures count as grade: size and design of the deposit)."""
 
 VALUE_COLUMNS = (
-    "ndpr_oxide_tpa", "dytb_oxide_tpa", "treo_tpa", "ore_mtpa", "mine_life_yr", "capex_musd",
-    "opex_usd_per_kg", "revenue_musd_yr", "npv_musd", "npv_musd_p10", "npv_musd_p50",
-    "npv_musd_p90", "p_npv_positive", "irr_pct", "discount_rate_pct", "royalty_pct", "tax_pct",
-    "state_carry_pct", "value_grade_musd", "value_logistics_musd", "value_risk_musd",
-    "data_completeness", "imputed", "valuation_tier",
+    "ndpr_oxide_tpa", "dytb_oxide_tpa", "treo_tpa", "ore_mtpa", "mine_life_yr", "product",
+    "capex_musd", "opex_usd_per_kg", "opex_usd_per_t_ore", "revenue_musd_yr", "coproduct_musd_yr",
+    "npv_musd", "npv_musd_p10", "npv_musd_p50", "npv_musd_p90", "p_npv_positive", "irr_pct",
+    "discount_rate_pct", "royalty_pct", "tax_pct", "state_carry_pct", "value_grade_musd",
+    "value_logistics_musd", "value_risk_musd", "data_completeness", "imputed", "study_basis",
+    "valuation_tier",
 )
 
 
 @dataclass(frozen=True)
 class ValueSettings:
-    """How to value: the price scenario, the base real rate (%), Monte Carlo draws and seed."""
+    """How to value: the price scenario, the base real rate (%), Monte Carlo draws and seed, and
+    the "what if" shocks of a sensitivity or scenario (1 / 0: none).
+
+    Attributes
+    ----------
+    capex_factor, opex_factor, recovery_factor : float
+        Multiply every row's capex, opex (mining and processing; logistics is the route's) and
+        recovery (capped at 1).
+    premium_add_pct : float
+        Percentage points added to every country risk premium.
+    """
 
     prices: PriceScenario
     base_rate_pct: float = DEFAULT_BASE_RATE_PCT
     draws: int = 100
     seed: int = 0
+    capex_factor: float = 1.0
+    opex_factor: float = 1.0
+    recovery_factor: float = 1.0
+    premium_add_pct: float = 0.0
 
 
 def value_rows(frame: pd.DataFrame, logistics_cost, params: dict, settings: ValueSettings,
-               *, keep_draws: bool = False, terms: pd.DataFrame | None = None
-               ) -> tuple[pd.DataFrame, np.ndarray | None]:
+               *, keep_draws: bool = False, terms: pd.DataFrame | None = None,
+               anchors: bool = True) -> tuple[pd.DataFrame, np.ndarray | None]:
     """Value every row; see the module docstring.
 
     Parameters
@@ -95,6 +120,9 @@ def value_rows(frame: pd.DataFrame, logistics_cost, params: dict, settings: Valu
         Fiscal and risk terms per row (the columns of
         :func:`geoprospect.io.terms.country_terms`, positional); by default looked up from the
         rows' country and admin1.
+    anchors : bool
+        Use the figures of a deposit's own published study (off for the validation against
+        those studies, which must value a project from its resource and location only).
 
     Returns
     -------
@@ -103,30 +131,41 @@ def value_rows(frame: pd.DataFrame, logistics_cost, params: dict, settings: Valu
     numpy.ndarray or None
         The NPV draws when ``keep_draws``.
     """
-    n = len(frame)
-    params = {**params, "_row": row_attributes(frame)}
+    params = {**params, **reference_tables()}
+    row = row_attributes(frame, params, anchors=anchors)
+    params["_row"] = row
     inputs, imputed, completeness = _inputs(frame, logistics_cost, params, terms)
-    central = _evaluate(inputs, params, settings, _central_draws(n))
+    central = evaluate(inputs, params, settings, central_draws(len(frame)))
     bands, draws = _bands(frame, inputs, params, settings, keep_draws)
     pillars = _pillars(inputs, params, settings)
+    treo = np.where(central["treo_tpa"] > 0, central["treo_tpa"], np.nan)
     out = pd.DataFrame({
         "ndpr_oxide_tpa": central["ndpr_tpa"], "dytb_oxide_tpa": central["dytb_tpa"],
         "treo_tpa": central["treo_tpa"], "ore_mtpa": central["ore_mtpa"],
-        "mine_life_yr": central["life"], "capex_musd": central["capex"],
-        "opex_usd_per_kg": central["opex_kg"], "revenue_musd_yr": central["revenue"],
+        "mine_life_yr": central["life"], "product": central["product"], "capex_musd": central["capex"],
+        "opex_usd_per_kg": central["opex"] * 1e3 / treo, "opex_usd_per_t_ore": central["opex_t"],
+        "revenue_musd_yr": central["revenue"], "coproduct_musd_yr": central["coproducts"],
         "npv_musd": central["npv"], **bands,
         "irr_pct": 100 * irr(central["project"]),
         "discount_rate_pct": central["rate"] * 100,
         "royalty_pct": inputs["royalty_pct"][1], "tax_pct": inputs["tax_pct"][1],
         "state_carry_pct": inputs["carry_pct"][1],
         **{f"value_{p}_musd": pillars[p] for p in PILLARS},
-        "data_completeness": completeness, "imputed": imputed,
+        "data_completeness": completeness, "imputed": imputed, "study_basis": row["study_basis"],
         "valuation_tier": _tier(frame, imputed),
     }, index=frame.index)
     if settings.draws <= 0:  # no band asked for: the median-input NPV stands in for the P50
         out["npv_musd_p50"] = out["npv_musd"]
     out["score"] = value_score(out["npv_musd"].to_numpy())
     return out, draws
+
+
+def reference_tables() -> dict:
+    """The reference tables the valuation reads at run time (never frozen into the model file):
+    payability and TREO content per product, co-product prices."""
+    return {"payability": {p: payability(p) for p in PRODUCTS},
+            "product_treo_fraction": {p: product_treo_fraction(p) for p in PRODUCTS},
+            "coproduct_prices": coproduct_prices()}
 
 
 def value_score(npv_musd) -> np.ndarray:
@@ -151,8 +190,11 @@ def _inputs(frame, logistics_cost, params, terms=None):
     q = impute(params["imputer"], frame)
     inputs = {f: tuple(q[f"{f}_{p}"].to_numpy(dtype=float) for p in ("p10", "p50", "p90"))
               for f in ("resource_mt", "treo_pct", "ndpr_pct", "dytb_pct")}
-    reserve = _column(frame, "reserve_mt")
-    inputs["reserve_mt"] = (reserve, reserve, reserve)
+    fixed = lambda v: (v, v, v)  # noqa: E731
+    inputs["reserve_mt"] = fixed(_column(frame, "reserve_mt"))
+    row = params["_row"]
+    inputs["anchor"] = fixed(np.ones(len(frame)))
+    inputs["coproduct_usd_t"] = fixed(row["coproduct_usd_t"])
     extra = [q["imputed"].to_numpy(dtype=object)]
     cost = np.asarray(logistics_cost, dtype=float)
     lq = params["logistics_quantiles"]
@@ -171,97 +213,20 @@ def _inputs(frame, logistics_cost, params, terms=None):
     return inputs, np.array(imputed, dtype=object), q["data_completeness"].to_numpy(dtype=float)
 
 
-def _central_draws(n: int) -> dict:
-    """Standard-normal draws of zero: every input at its P50 and every model at its median."""
-    return {k: np.zeros((n, 1)) for k in _DRAWN} | {"price": np.zeros((1, 1)), "pay": np.full((n, 1), 0.5)}
-
-
-_DRAWN = ("resource_mt", "treo_pct", "ndpr_pct", "dytb_pct", "cost_to_plant_usd_t", "royalty_pct",
-          "tax_pct", "premium_pct", "throughput", "capex", "opex", "recovery")
-_LOG_SCALE = {"resource_mt", "treo_pct", "cost_to_plant_usd_t", "throughput", "capex", "opex"}
-
-
-def _draw(q: tuple, z: np.ndarray, log: bool) -> np.ndarray:
-    """A split-normal draw through (P10, P50, P90) at standard-normal ``z`` (in log space for
-    positive scale quantities); z = 0 gives the P50."""
-    lo, mid, hi = (np.asarray(a, float)[:, None] for a in q)
-    if log:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            lo, mid, hi = np.log(lo), np.log(mid), np.log(hi)
-    step = np.where(z > 0, hi - mid, mid - lo) / Z90
-    out = mid + z * np.nan_to_num(step)
-    return np.exp(out) if log else out
-
-
-def _evaluate(inputs: dict, params: dict, s: ValueSettings, z: dict, only=None) -> dict:
-    """One valuation per row and draw (arrays rows x draws)."""
-    pick = (lambda name: inputs[name]) if only is None else only
-    get = {name: _draw(pick(name), z[name], name in _LOG_SCALE)
-           for name in ("resource_mt", "treo_pct", "ndpr_pct", "dytb_pct", "cost_to_plant_usd_t",
-                        "royalty_pct", "tax_pct", "premium_pct")}
-    reserve = np.asarray(pick("reserve_mt")[1], float)[:, None] * np.ones_like(get["treo_pct"])
-    carry = np.asarray(pick("carry_pct")[1], float)[:, None]
-    shape = np.broadcast_shapes(*(np.shape(v) for v in z.values()), get["treo_pct"].shape)
-    get = {k: np.broadcast_to(v, shape) for k, v in get.items()}
-    treo = np.clip(get["treo_pct"], 1e-6, 100)
-    ndpr = np.clip(get["ndpr_pct"], 0, 100)
-    dytb = np.clip(get["dytb_pct"], 0, 100 - ndpr)
-    flat = lambda a: np.broadcast_to(a, shape).ravel()  # noqa: E731
-    model_z = lambda name: flat(z[name])[:, None]  # noqa: E731  (one draw per row and draw index)
-    mineable = mineable_tonnage(params["production"], flat(get["resource_mt"]), flat(reserve)).reshape(shape)
-    thr = _draw(predict_throughput(params["production"], mineable.ravel()), model_z("throughput"),
-                True).reshape(shape)
-    row = params["_row"]
-    product, dtype = (np.broadcast_to(row[k][:, None], shape).ravel() for k in ("product", "deposit_type"))
-    recovery = predict_recovery(params["production"], row["minerals"], row["product"])  # per row
-    rec = np.clip(_draw(recovery, np.broadcast_to(z["recovery"], shape), False), 0.01, 1.0)
-    per_ore = treo / 100 * rec * ndpr / 100  # t NdPr oxide per t ore
-    cap = params["max_ndpr_tpa"] / 1e6 / np.maximum(per_ore, 1e-12)
-    thr = np.minimum(thr, cap)
-    life = mineable / np.maximum(thr, 1e-9)
-    treo_tpa = thr * 1e6 * treo / 100 * rec
-    ndpr_tpa, dytb_tpa = treo_tpa * ndpr / 100, treo_tpa * dytb / 100
-    capex = _draw(predict_capex(params["costs"], thr.ravel(), product, dtype), model_z("capex"),
-                  True).reshape(shape)
-    opex_kg = _draw(predict_opex(params["costs"], thr.ravel(), product, dtype), model_z("opex"),
-                    True).reshape(shape)
-    low, high = payability()
-    pay = low + (high - low) * z["pay"]
-    price = np.exp(params["price_sigma"] * z["price"])
-    p = s.prices
-    tb = params["tb_share_of_dytb"]  # Dy+Tb priced at the compilation's median Tb share
-    oxide_value = ndpr_tpa * p.ndpr + dytb_tpa * ((1 - tb) * p.dy + tb * p.tb) + \
-        (treo_tpa - ndpr_tpa - dytb_tpa) * p.la_ce
-    revenue = pay * price * oxide_value / 1e3  # t x USD/kg = kUSD; / 1e3 = USD million
-    concentrate_t = treo_tpa / params["concentrate_treo"]
-    opex = opex_kg * treo_tpa / 1e3 + get["cost_to_plant_usd_t"] * concentrate_t / 1e6
-    project = Project(capex=capex, revenue=revenue, opex=opex, life=life, royalty=get["royalty_pct"] / 100,
-                      tax=get["tax_pct"] / 100, carry=carry / 100)
-    rate = (s.base_rate_pct + get["premium_pct"]) / 100
-    value = npv(project, rate)
-    first = (lambda a: a[:, 0]) if shape[1] == 1 else (lambda a: a)
-    return {"npv": first(value), "ndpr_tpa": first(ndpr_tpa), "dytb_tpa": first(dytb_tpa),
-            "treo_tpa": first(treo_tpa), "ore_mtpa": first(thr), "life": first(life),
-            "capex": first(capex), "opex_kg": first(opex_kg), "revenue": first(revenue),
-            "rate": first(rate * np.ones(shape)),
-            "project": Project(*(first(np.broadcast_to(getattr(project, f), shape)) for f in
-                                 ("capex", "revenue", "opex", "life", "royalty", "tax", "carry")))}
-
-
 def _pillars(inputs, params, s):
     """Shapley split of NPV(row) - NPV(reference) over the grade, logistics and risk inputs."""
     n = len(inputs["treo_pct"][1])
-    ref = params["reference"]
-    z = _central_draws(n)
+    ref = {"anchor": 0.0, "coproduct_usd_t": 0.0, **params["reference"]}
+    z = central_draws(n)
+    group_of = {name: g for g, cols in GROUPS.items() for name in cols}
 
     def value(on):
         def pick(name):
-            group = next(g for g, cols in GROUPS.items() if name in cols)
-            if group in on:
+            if group_of[name] in on:
                 return inputs[name]
             v = np.full(n, ref[name], dtype=float)
             return (v, v, v)
-        return _evaluate(inputs, params, s, z, only=pick)["npv"]
+        return evaluate(inputs, params, s, z, only=pick)["npv"]
 
     return shapley(value, PILLARS)
 
@@ -274,43 +239,30 @@ def _bands(frame, inputs, params, s, keep: bool = False) -> tuple[dict, np.ndarr
     any chunking, on any worker.
     """
     n = len(frame)
+    names = ("npv_musd_p10", "npv_musd_p50", "npv_musd_p90", "p_npv_positive")
     if s.draws <= 0 or n == 0:
-        nan = np.full(n, np.nan)
-        return {"npv_musd_p10": nan, "npv_musd_p50": nan, "npv_musd_p90": nan, "p_npv_positive": nan}, None
+        return {k: np.full(n, np.nan) for k in names}, None
     from scipy.special import ndtri
 
-    ids = frame["id"].astype(str).to_numpy(dtype=object) if "id" in frame else frame.index.astype(str)
-    keys = pd.util.hash_array(np.asarray(ids, dtype=object)).astype(np.uint64)
-    market = np.random.default_rng(s.seed).standard_normal(s.draws)[None, :]
-    out = {k: np.empty(n) for k in ("npv_musd_p10", "npv_musd_p50", "npv_musd_p90", "p_npv_positive")}
+    keys = row_keys(frame)
+    market = market_draws(s.draws, s.seed)
+    out = {k: np.empty(n) for k in names}
     block = max(1, 200_000 // s.draws)
     kept = np.empty((n, s.draws)) if keep else None
     for a in range(0, n, block):
         b = min(n, a + block)
         sub = {k: tuple(np.asarray(v)[a:b] for v in q) for k, q in inputs.items()}
         rows = {k: v[a:b] for k, v in params["_row"].items()}
-        z = {name: ndtri(_uniform(keys[a:b], s.draws, i, s.seed)) for i, name in enumerate(_DRAWN)}
+        z = {name: ndtri(uniform(keys[a:b], s.draws, i, s.seed)) for i, name in enumerate(DRAWN)}
         z["price"] = market
-        z["pay"] = _uniform(keys[a:b], s.draws, len(_DRAWN), s.seed)
-        values = _evaluate(sub, {**params, "_row": rows}, s, z)["npv"]
+        z["pay"] = uniform(keys[a:b], s.draws, len(DRAWN), s.seed)
+        values = evaluate(sub, {**params, "_row": rows}, s, z)["npv"]
         p10, p50, p90 = np.percentile(values, [10, 50, 90], axis=1)
         out["npv_musd_p10"][a:b], out["npv_musd_p50"][a:b], out["npv_musd_p90"][a:b] = p10, p50, p90
         out["p_npv_positive"][a:b] = (values > 0).mean(axis=1)
         if kept is not None:
             kept[a:b] = values
     return out, kept
-
-
-def _uniform(keys: np.ndarray, draws: int, variable: int, seed: int) -> np.ndarray:
-    """Uniform (0, 1) numbers per (row key, draw, variable): splitmix64 of the counter."""
-    d = np.arange(draws, dtype=np.uint64)[None, :]
-    with np.errstate(over="ignore"):
-        salt = np.uint64((variable * 0x632BE59BD9B4E019 + seed * 0xD1B54A32D192ED03) & (2**64 - 1))
-        x = keys[:, None] + d * np.uint64(0x9E3779B97F4A7C15) + salt
-        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        x = x ^ (x >> np.uint64(31))
-    return ((x >> np.uint64(11)).astype(np.float64) + 0.5) / float(2**53)
 
 
 def _tier(frame, imputed) -> np.ndarray:
@@ -323,11 +275,54 @@ def _tier(frame, imputed) -> np.ndarray:
     return np.where(conditional, "conditional", "estimated")
 
 
-def row_attributes(frame) -> dict:
-    """Per-row categorical inputs the models take: main mineral, product, deposit type."""
+ROW_COPRODUCTS = ("zircon", "ilmenite", "rutile")
+"""Co-products a row may publish as ``<name>_tpa`` (mineral sands)."""
+
+
+def row_attributes(frame, params: dict | None = None, *, anchors: bool = True) -> dict:
+    """Per-row fixed inputs: main minerals, deposit type, default product, the published design
+    figures (``a_*``, NaN where none) and co-product value per tonne of ore.
+
+    Design figures come from the deposit's own study in the bundled table (by id), else from the
+    row's own columns: ``ore_throughput_mtpa`` (published design or operating throughput), with
+    ``monazite_tpa`` (TREO output at the monazite TREO content) and ``zircon_tpa``,
+    ``ilmenite_tpa``, ``rutile_tpa`` (co-products at deck prices) over that throughput.
+    """
     from geoprospect.io.schema import ree_minerals
 
+    n = len(frame)
+    params = params or {}
     minerals = ree_minerals(frame).fillna("").astype(str).str.lower().to_numpy(dtype=object)
-    dtype = _text(frame, "deposit_type").astype(object)
-    product = np.full(len(frame), PRODUCT, dtype=object)
-    return {"minerals": minerals, "product": product, "deposit_type": dtype}
+    dtype = pd.Series(_text(frame, "deposit_type")).fillna("").astype(str).str.lower().to_numpy(dtype=object)
+    default = np.array([DEFAULT_PRODUCT.get(t, PRODUCT) for t in dtype], dtype=object)
+    ids = _text(frame, "id") if anchors and "id" in frame else np.full(n, None, dtype=object)
+    a = deposit_anchors(ids)
+    product = a["product"].where(a["product"].isin(PRODUCTS), "").to_numpy(dtype=object)
+    num = lambda c: pd.to_numeric(a[c], errors="coerce").to_numpy(dtype=float)  # noqa: E731
+    prices = params.get("coproduct_prices", {})
+    study_thr = num("ore_throughput_mtpa")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        coproduct = np.nan_to_num(num("coproduct_usd_m_yr") / study_thr)  # USD M / Mt = USD/t
+    basis = np.array([f"{t} {int(y)} ({s})" if s else "" for t, y, s in
+                      zip(a["study_type"], np.nan_to_num(num("study_year")), a["study_id"], strict=True)],
+                     dtype=object)
+    own_thr = _column(frame, "ore_throughput_mtpa") if anchors else np.full(n, np.nan)
+    use_row = ~np.isfinite(study_thr) & np.isfinite(own_thr) & (own_thr > 0)
+    thr = np.where(use_row, own_thr, study_thr)
+    treo_out = num("product_treo_tpa")
+    monazite = _column(frame, "monazite_tpa") * monazite_treo_fraction()
+    treo_out = np.where(use_row, monazite, treo_out)
+    outputs = [";".join(f"{m}:{v}" for m, v in zip(ROW_COPRODUCTS, vals, strict=True) if np.isfinite(v))
+               for vals in zip(*(_column(frame, f"{m}_tpa") for m in ROW_COPRODUCTS), strict=True)]
+    row_value = priced_outputs_usd(outputs, prices)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        coproduct = np.where(use_row & (coproduct == 0), row_value / (thr * 1e6), coproduct)
+    basis = np.where(use_row & (basis == ""), "published throughput" +
+                     np.where(np.isfinite(monazite), " and monazite output", ""), basis)
+    basis = np.where(basis == "", "model", basis)
+    return {"minerals": minerals, "deposit_type": dtype, "default_product": default, "a_product": product,
+            "a_mineable": num("mine_plan_mt"), "a_thr": thr, "a_rec": num("recovery"),
+            "a_treo_out": treo_out, "a_ndpr_out": num("ndpr_oxide_tpa"), "a_life": num("mine_life_yr"),
+            "a_capex": num("capex_real_usd_m"), "a_opex": num("opex_real_usd_t_ore"),
+            "a_accuracy": num("accuracy"), "coproduct_usd_t": coproduct,
+            "study_basis": basis.astype(object)}

@@ -19,11 +19,15 @@ import pandas as pd
 
 from geoprospect.io.bundled import layer_path
 from geoprospect.io.schema import ree_minerals
+from geoprospect.io.studies import BASE_YEAR, cost_index, standard_studies
 from geoprospect.io.terms import (
+    DEFAULT_SCENARIO,
+    PRODUCTS,
     country_terms,
     describe_scenarios,
     payability,
     price_scenario,
+    product_treo_fraction,
     scenario_names,
 )
 from geoprospect.model.costs import fit_costs
@@ -49,26 +53,6 @@ def _deposit_layers():
     parts = [load_layer(layer_path(n))[0] for n in ("deposits.geojson", "projects.geojson")]
     both = pd.concat(parts, ignore_index=True).drop_duplicates("id")
     return both.set_index("id", drop=False)
-
-
-def deck_ndpr_price(year) -> tuple[float, str] | None:
-    """The bundled deck's NdPr oxide price of ``year`` (USD/kg) and its label, or None.
-
-    The annual average when the deck has one; else the median of that year's market quotes
-    (quarters, months). A government floor is not a market price and is never used.
-    """
-    if not np.isfinite(pd.to_numeric(year, errors="coerce")):
-        return None
-    deck = pd.read_csv(layer_path("prices.csv"), dtype=str)
-    rows = deck[deck["product"].str.startswith("NdPr oxide")
-                & ~deck["basis"].str.contains("floor", case=False, na=False)]
-    y = str(int(year))
-    annual = rows[rows["period"] == y]
-    within = annual if len(annual) else rows[rows["period"].str.startswith(y + "-")]
-    values = pd.to_numeric(within["price_usd_per_kg"], errors="coerce").dropna()
-    if values.empty:
-        return None
-    return float(values.median()), f"deck {'/'.join(sorted(within['period']))}"
 
 
 def _comparison_terms(frame: pd.DataFrame, pre_tax: bool) -> pd.DataFrame:
@@ -113,16 +97,19 @@ def validate_against_studies(seed: int = 0, *, studies: pd.DataFrame | None = No
     """Screening NPV of every studied project against its published NPV, leave-one-project-out.
 
     A project is a deposit (``deposit_id``, else the project name); its latest study (by
-    ``study_year``, then file order) with ``npv_musd`` and ``npv_discount_pct`` is compared.
-    Inputs: tonnage, TREO grade and NdPr share from the study row, else its deposit row (Dy+Tb
-    from the deposit row), type, country, and the logistics cost from the deposit's geometry
-    (NaN without one: the valuation fills it); never the study's reserve, mine plan, throughput,
-    capex or opex. Price: the study's, else the deck's of the study year (:func:`deck_ndpr_price`),
-    else the row is skipped; other oxides from ``market-<year>`` if it exists, else ``market-2024``.
-    Rate: the study's, as the base rate with the country premium 0 (the study's rate already
-    prices its risk). Tax 0 for a ``pre_tax`` NPV, else the country's (unstated = post-tax);
-    royalty and free carry as the country's. Cost and production models and the NdPr output cap
-    are refitted without the project; the imputer is ``params``'.
+    ``study_year``, then file order) with an NPV in US dollars (published, or converted by
+    :func:`geoprospect.io.studies.standard_studies`) and a discount rate is compared. Inputs:
+    tonnage, TREO grade and NdPr share from the study row, else its deposit row (Dy+Tb from the
+    deposit row), type, country, and the logistics cost from the deposit's geometry (NaN without
+    one: the valuation fills it); never the study's reserve, mine plan, throughput, capex, opex or
+    co-products (the valuation runs with ``anchors=False``). Price: the study's NdPr price, else the
+    median the studies assume (the default scenario); other oxides from ``market-<year>`` if it
+    exists, else ``market-2024``. The published NPV and the price are put in real US dollars of
+    :data:`BASE_YEAR` by CPI-U, like the screening's costs. Rate: the study's, as the base rate
+    with the country premium 0 (the study's rate already prices its risk). Tax 0 for a
+    ``pre_tax`` NPV, else the country's (unstated = post-tax); royalty and free carry as the
+    country's. Cost and production models and the TREO output cap are refitted without the
+    project; the imputer is ``params``'.
 
     Parameters
     ----------
@@ -146,11 +133,12 @@ def validate_against_studies(seed: int = 0, *, studies: pd.DataFrame | None = No
     from geoprospect.model.value_fit import load_valuation
 
     params = load_valuation() if params is None else params
-    table = pd.read_csv(layer_path("studies.csv")) if studies is None else studies.copy()
+    raw = pd.read_csv(layer_path("studies.csv")) if studies is None else studies.copy()
+    table = standard_studies(raw)
     ids = table["deposit_id"] if "deposit_id" in table else pd.Series(np.nan, index=table.index)
     table["_key"] = ids.fillna(table["project"]).astype(str)
     table["_order"] = np.arange(len(table))
-    ok = table[["npv_musd", "npv_discount_pct"]].apply(pd.to_numeric, errors="coerce").notna().all(axis=1)
+    ok = table[["npv_usd_m", "npv_discount_pct"]].apply(pd.to_numeric, errors="coerce").notna().all(axis=1)
     latest = table[ok].sort_values(["study_year", "_order"], kind="stable").groupby("_key").tail(1)
     if projects is not None:
         latest = latest[latest["_key"].isin(set(projects))]
@@ -162,26 +150,27 @@ def validate_against_studies(seed: int = 0, *, studies: pd.DataFrame | None = No
     out = []
     for _, s in latest.sort_values("_key").iterrows():
         price, basis = pd.to_numeric(s.get("ndpr_price_usd_per_kg"), errors="coerce"), "study"
-        if not np.isfinite(price):
-            if (deck := deck_ndpr_price(s.get("study_year"))) is None:
-                continue
-            price, basis = deck
+        if not np.isfinite(price):  # unstated: the median price the studies assume
+            price, basis = price_scenario(DEFAULT_SCENARIO).ndpr, DEFAULT_SCENARIO
         did = s.get("deposit_id") if isinstance(s.get("deposit_id"), str) else None
         deposit = layers.loc[did] if did in layers.index else None
         frame = _study_frame(s, deposit)
-        without = table[table["_key"] != s["_key"]].drop(columns=["_key", "_order"])
-        cap = pd.to_numeric(without.get("ndpr_oxide_tpa"), errors="coerce").max()
-        loo = {**params, "production": fit_production(without, seed=seed),
-               "costs": fit_costs(without, seed=seed),
-               "max_ndpr_tpa": float(cap) if np.isfinite(cap) else params["max_ndpr_tpa"]}
+        without = raw[table["_key"].to_numpy() != s["_key"]]
+        others = table.loc[table["_key"] != s["_key"], "product_treo_tpa_used"]
+        cap = pd.to_numeric(others, errors="coerce").max()
+        loo = {**params, "production": fit_production(without, seed=seed, nested=False),
+               "costs": fit_costs(without, seed=seed, nested=False),
+               "max_treo_tpa": float(cap) if np.isfinite(cap) else params["max_treo_tpa"]}
+        real = _cpi_factor(s.get("study_year"))
+        price = price * real if basis == "study" else price
         year = f"market-{int(s['study_year'])}" if pd.notna(s.get("study_year")) else ""
         prices = price_scenario(year if year in scenario_names() else "market-2024", ndpr_price=float(price))
         settings = ValueSettings(prices, float(s["npv_discount_pct"]), draws, seed)
         logistic = cost.get(did, np.nan) if did else np.nan
         terms = _comparison_terms(frame, str(s.get("npv_tax_basis")) == "pre_tax")
-        value, _ = value_rows(frame, np.array([logistic]), loo, settings, terms=terms)
+        value, _ = value_rows(frame, np.array([logistic]), loo, settings, terms=terms, anchors=False)
         v = value.iloc[0]
-        published = float(s["npv_musd"])
+        published = float(s["npv_usd_m"]) * real
         out.append({"project": s["project"], "study_id": s["study_id"],
                     "published_npv_musd": published, "screening_npv_musd": float(v["npv_musd_p50"]),
                     "p10": float(v["npv_musd_p10"]), "p90": float(v["npv_musd_p90"]),
@@ -192,6 +181,17 @@ def validate_against_studies(seed: int = 0, *, studies: pd.DataFrame | None = No
                     "imputed": v["imputed"]})
     extra = ["deposit_id", "study_year", "npv_discount_pct", "npv_tax_basis", "logistics_usd_t", "imputed"]
     return pd.DataFrame(out, columns=[*COLUMNS, *extra])
+
+
+def _cpi_factor(year) -> float:
+    """US CPI-U factor from ``year`` to :data:`BASE_YEAR` (1 when the year is unknown): the
+    comparison puts the published NPV and the study's price in the screening's real dollars."""
+    table = cost_index()
+    cpi = table[table["index"] == "CPI-U"].set_index("year")["value"]
+    y = pd.to_numeric(year, errors="coerce")
+    if not np.isfinite(y) or int(y) not in cpi.index or BASE_YEAR not in cpi.index:
+        return 1.0
+    return float(cpi[BASE_YEAR] / cpi[int(y)])
 
 
 def summary(table: pd.DataFrame) -> dict:
@@ -261,6 +261,14 @@ def why(row: pd.Series) -> str:
     parts = [f"Rank {int(row['rank'])}: P50 NPV USD {m['npv_musd_p50']}M (P10 {m['npv_musd_p10']} to P90 "
              f"{m['npv_musd_p90']}) from {m['ndpr_oxide_tpa']} t/yr NdPr oxide for USD "
              f"{m['capex_musd']}M capex"]
+    basis = str(row.get("study_basis") or "model")
+    product = str(row.get("product") or "").replace("_", " ")
+    parts.append(f"production and costs from its own {basis}" if basis != "model" else
+                 "no study of its own: production and costs from the models fitted on all studies")
+    if product:
+        parts.append(f"sells a {product}")
+    if pd.to_numeric(row.get("coproduct_musd_yr"), errors="coerce") > 0:
+        parts.append(f"co-products add USD {_f(row['coproduct_musd_yr'], ',.0f')}M a year")
     drivers = [d.strip() for d in str(row.get("drivers") or "").split(";") if d.strip()]
     if drivers:
         parts.append(f"against the reference project the largest push is {drivers[0]}"
@@ -276,6 +284,12 @@ def why(row: pd.Series) -> str:
     flags = str(row.get("flags") or "").strip()
     parts.append(f"flags (kept out of the score): {flags}" if flags else "no flags")
     return "; ".join(parts) + "."
+
+
+def _product_line(product: str) -> str:
+    lo, hi = payability(product)
+    return (f"- {product.replace('_', ' ')}: payability {100 * lo:.1f}-{100 * hi:.1f} % of contained oxide "
+            f"value; TREO content {100 * product_treo_fraction(product):.1f} % (for the tonnes shipped)")
 
 
 def write_card(path, params: dict, validation: pd.DataFrame, top15: pd.DataFrame | None = None) -> Path:
@@ -296,7 +310,6 @@ def write_card(path, params: dict, validation: pd.DataFrame, top15: pd.DataFrame
 
     s = summary(validation)
     rows, losers = _model_rows(params)
-    lo, hi = payability()
     prod = params["production"]
     out = ["# Screening valuation model card", "",
            "The valuation turns a deposit's resource (tonnage, TREO grade, NdPr and Dy+Tb shares; a "
@@ -329,7 +342,7 @@ def write_card(path, params: dict, validation: pd.DataFrame, top15: pd.DataFrame
             "", "## Validation against published study NPVs", "",
             "Latest study per project with an NPV and rate, valued from its deposit's resource, type, "
             "country and location only (never the study's mine plan, throughput, capex or opex) at the "
-            "study's NdPr price (else the deck's of the study year; else skipped), the study's rate with "
+            "study's NdPr price (else the median the studies assume), the study's rate with "
             "the country premium 0 (that rate prices its risk) and tax basis (pre-tax: tax 0); cost and "
             "production models refitted without the project.", ""]
     out += _md(["project", "study", "published", "screening P50", "P10", "P90", "inside", "NdPr USD/kg",
@@ -351,13 +364,16 @@ def write_card(path, params: dict, validation: pd.DataFrame, top15: pd.DataFrame
             for n in DATA_FILES]
     out += ["", "## Price scenarios", ""] + [f"- {line}" for line in describe_scenarios()]
     out += ["", "## Assumptions", "",
-            f"- payability of a mixed product: {100 * lo:.1f}-{100 * hi:.1f} % of contained oxide value",
+            *(_product_line(p) for p in PRODUCTS),
             f"- base real discount rate: {DEFAULT_BASE_RATE_PCT:g} % plus the country risk premium",
-            f"- concentrate grade: {100 * params['concentrate_treo']:.1f} % TREO (for tonnes shipped)",
-            f"- maximum NdPr oxide output: {params['max_ndpr_tpa']:,.0f} t/yr (largest in the studies)",
+            f"- costs in real USD of {BASE_YEAR} (published figures converted at the study's stated rate "
+            "or the year's average rate, escalated by CEPCI then CPI-U)",
+            f"- maximum TREO output: {params['max_treo_tpa']:,.0f} t/yr (largest any study plans; a "
+            "market-share cap)",
             f"- mineable tonnage = reserve, else resource x {prod['mineable_ratio']:.3f} "
             f"(median over {prod.get('mineable_ratio_n')} studied projects)",
-            f"- product: {PRODUCT}; capex over {BUILD_YEARS} years; straight-line depreciation over "
+            f"- product without a study of its own: {PRODUCT} (heavy-mineral sands and tailings: "
+            f"concentrate); capex over {BUILD_YEARS} years; straight-line depreciation over "
             f"{DEPRECIATION_YEARS} years; price draws' log sd {params['price_sigma']:.3f}"]
     if top15 is not None and len(top15):
         scenario = top15.attrs.get("price_scenario")

@@ -26,6 +26,7 @@ import pandas as pd
 from geoprospect.errors import ModelError
 from geoprospect.features import build_features
 from geoprospect.io.bundled import layer_path, models_dir
+from geoprospect.io.studies import standard_studies
 from geoprospect.io.terms import _terms, price_scenario
 from geoprospect.io.validate import load_layer
 from geoprospect.io.write import atomic_path
@@ -76,9 +77,7 @@ def fit_valuation(*, seed: int = 0, deposits=None, logistics_cost=None) -> dict:
     for col, q in terms.items():
         reference[col] = float(q[1])
     reference["carry_pct"] = 0.0
-    studies = pd.read_csv(layer_path("studies.csv"))
-    costs_table = pd.read_csv(layer_path("costs.csv"), dtype=str)
-    treo = pd.to_numeric(costs_table.loc[costs_table["parameter"] == "concentrate_treo", "value"])
+    outputs = pd.to_numeric(standard_studies()["product_treo_tpa_used"], errors="coerce")
     return {
         "imputer": fit_imputer(seed=seed),
         "production": fit_production(seed=seed),
@@ -86,9 +85,8 @@ def fit_valuation(*, seed: int = 0, deposits=None, logistics_cost=None) -> dict:
         "reference": reference,
         "logistics_quantiles": np.nanpercentile(cost, [10, 50, 90]),
         "terms_quantiles": terms,
-        "max_ndpr_tpa": float(pd.to_numeric(studies["ndpr_oxide_tpa"], errors="coerce").max()),
+        "max_treo_tpa": float(outputs.max()),
         "price_sigma": _price_sigma(),
-        "concentrate_treo": float(treo.mean()) / 100,
         "tb_share_of_dytb": _tb_share(),
         "mcda_bounds": fit_bounds(features),
         "meta": {"seed": seed, "data": _data_hash(), "default_scenario": price_scenario().name},
@@ -134,7 +132,8 @@ def _price_sigma() -> float:
 def _data_hash() -> str:
     digest = hashlib.sha256()
     for name in ("ree_deposits_global.csv", "studies.csv", "deposits.geojson", "country_terms.csv",
-                 "prices.csv", "costs.csv", "price_scenarios.csv"):
+                 "prices.csv", "costs.csv", "price_scenarios.csv", "fx_rates.csv", "cost_index.csv",
+                 "study_accuracy.csv"):
         digest.update(layer_path(name).read_bytes())
     return digest.hexdigest()
 

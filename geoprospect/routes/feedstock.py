@@ -51,7 +51,7 @@ TH_PPM_LIMIT = 246.0  # 1 Bq/g of Th-232 (specific activity 4.07 kBq/g)
 U_PPM_LIMIT = 80.0  # 1 Bq/g of U-238 (specific activity 12.4 kBq/g)
 _OWNER_STOP = frozenset(
     "ltd limited inc corp corporation co company plc pty llc sdn bhd the of and group rare earth earths "
-    "materials resources mining minerals metals metal technology technologies india jv oü ou sas "
+    "materials resources mining minerals metals metal technology technologies india jv oü ou sas energy "
     "government department subsidiary formerly".split()
 )
 
@@ -136,7 +136,8 @@ def same_owner(a, b) -> bool:
     return bool(owner_words(a) & owner_words(b))
 
 
-def accepts(facility: dict, product: str, feed: Feed | None = None, owner=None) -> str | None:
+def accepts(facility: dict, product: str, feed: Feed | None = None, owner=None,
+            feed_plants: frozenset[str] = frozenset()) -> str | None:
     """Why ``facility`` cannot take ``product`` (a short reason), or None when it can.
 
     Parameters
@@ -150,6 +151,9 @@ def accepts(facility: dict, product: str, feed: Feed | None = None, owner=None) 
         For concentrates: the deposit's tags and radioactivity.
     owner : str, optional
         Owner of the material (deposit owner or upstream operator) for captive plants.
+    feed_plants : frozenset of str, optional
+        Plant ids that take this feed whatever their third-party policy (the investor's own and
+        partner plants); chemistry and licence rules still apply.
     """
     out = facility_output(facility.get("stages"))
     if out is None or RANK[out] <= RANK.get(product, 99):
@@ -171,6 +175,6 @@ def accepts(facility: dict, product: str, feed: Feed | None = None, owner=None) 
         return f"does not accept {product}"
     third = str(facility.get("third_party_policy", facility.get("third_party_feed"))).strip().lower()
     captive = third == "no" or (feed is not None and third not in ("yes", "case_by_case"))
-    if captive and not same_owner(owner, facility.get("operator")):
+    if captive and not same_owner(owner, facility.get("operator")) and facility.get("id") not in feed_plants:
         return "processes only its owner's feed" if third == "no" else "not sourced as taking third-party ore"
     return None

@@ -17,7 +17,9 @@ import pandas as pd
 from geoprospect.core.geodesy import SphereIndex, haversine_km, lonlat
 from geoprospect.errors import RouteError
 from geoprospect.io.bundled import layer_path
+from geoprospect.routes.capacity import plant_capacity
 from geoprospect.routes.costs import LAND_MODES, CostTable, load_costs
+from geoprospect.routes.investor import Investor, load_investor
 from geoprospect.routes.land import LandModel, RoadNetwork
 from geoprospect.routes.policy import PolicyRules
 from geoprospect.routes.scenario import FACILITY_STATUSES as STATUSES
@@ -71,13 +73,24 @@ class RouteNetwork:
         Road/rail line layer for land legs from deposits to export ports.
     sea : SeaMatrix, optional
         Pre-computed matrix over ``ports`` (tests); default: searoute matrix, cached on disk.
+    investor : Investor, optional
+        The investor's own and partner plants take its feed regardless of their third-party
+        policy; plants owned from the countries it avoids are dropped.
+    offtakes : DataFrame, optional
+        Contracts that fill plants (:func:`~geoprospect.routes.capacity.plant_capacity`).
+    as_of : str, optional
+        ISO date at which policy events and contracts count (default: the data date).
+    lift_policies, apply_policies : sequence of str
+        Policy event ids lifted although in force, or applied although not in force.
     """
 
     def __init__(self, ports, facilities, *, corridors=None, costs: CostTable | None = None,
                  policies=None, status: Sequence[str] = ("operating", "construction"),
                  avoid: Iterable[str] = (), avoid_passages: Iterable[str] = (),
                  destination: str | Sequence[str] = "IND", network_path=None,
-                 sea: SeaMatrix | None = None) -> None:
+                 sea: SeaMatrix | None = None, investor: Investor | None = None, offtakes=None,
+                 as_of: str | None = None, lift_policies: Iterable[str] = (),
+                 apply_policies: Iterable[str] = ()) -> None:
         self.status = tuple(s.strip().lower() for s in ([status] if isinstance(status, str) else status))
         bad = [s for s in self.status if s not in STATUSES]
         if bad:
@@ -89,7 +102,10 @@ class RouteNetwork:
             raise RouteError("a destination country (ISO3) is required")
         self.restrictions = check_passages([*DEFAULT_RESTRICTIONS, *avoid_passages])
         self.costs = costs or load_costs()
-        self.policy = PolicyRules(policies)
+        self.policy = PolicyRules(policies, as_of=as_of, lift=tuple(lift_policies),
+                                  apply=tuple(apply_policies))
+        self.investor = investor
+        self.as_of = as_of
 
         self.ports = _points(ports, "ports")
         self.ports["locode"] = self.ports["locode"].astype(str)
@@ -103,7 +119,15 @@ class RouteNetwork:
         fac = _points(facilities, "facilities")
         fac["country"] = fac["country"].astype(str).str.upper()
         keep = fac["status"].astype(str).str.lower().isin(self.status) & ~fac["country"].isin(self.avoid)
-        self.facilities = fac[keep].reset_index(drop=True)
+        if investor is not None:
+            keep &= ~np.array([investor.avoids(c, s) for c, s in zip(
+                fac.get("owner_country", pd.Series(None, index=fac.index)),
+                fac.get("state_linked", pd.Series(None, index=fac.index)), strict=True)], dtype=bool)
+        fac = fac[keep].reset_index(drop=True)
+        capacity = plant_capacity(fac, offtakes, as_of=as_of) if len(fac) else None
+        for col in ("capacity_tpa", "captive_tpa", "contracted_tpa", "spare_tpa"):
+            fac[col] = fac["id"].map(capacity[col]).astype(float) if capacity is not None else np.nan
+        self.facilities = fac
         self._attach_ports()
 
         cor = pd.DataFrame(columns=["id", "country", "admin1", "port_locode", "mode"]) if corridors is None \
@@ -128,17 +152,22 @@ class RouteNetwork:
     # ------------------------------------------------------------------ constructors
     @classmethod
     def bundled(cls, *, status=("operating", "construction"), avoid=(), avoid_passages=(),
-                destination="IND", network_path=None) -> RouteNetwork:
-        """The network from the bundled layers (ports, facilities, corridors, costs, policies)."""
+                destination="IND", network_path=None, investor="irel", as_of=None, lift_policies=(),
+                apply_policies=()) -> RouteNetwork:
+        """The network from the bundled layers (ports, facilities, corridors, costs, policies,
+        offtakes), for an investor profile name or file (None: no investor)."""
         import geopandas as gpd
 
-
+        facilities = gpd.read_file(layer_path("facilities.geojson"))
+        profile = load_investor(investor, facility_ids=facilities["id"]) if investor else None
         return cls(
-            gpd.read_file(layer_path("ports.geojson")), gpd.read_file(layer_path("facilities.geojson")),
+            gpd.read_file(layer_path("ports.geojson")), facilities,
             corridors=pd.read_csv(layer_path("corridors.csv"), dtype=str),
             policies=pd.read_csv(layer_path("policy_events.csv"), dtype=str),
             status=status, avoid=avoid, avoid_passages=avoid_passages, destination=destination,
-            network_path=network_path,
+            network_path=network_path, investor=profile,
+            offtakes=pd.read_csv(layer_path("offtakes.csv"), dtype=str), as_of=as_of,
+            lift_policies=lift_policies, apply_policies=apply_policies,
         )
 
     # ------------------------------------------------------------------ ports

@@ -1,9 +1,10 @@
 """Policy rules from ``policy_events.csv`` that forbid route legs.
 
-An event counts when ``in_force == "yes"`` and the bundled data date lies within its
-``in_force_from``/``in_force_to`` dates (empty = open-ended); an event whose ``applies_to`` is
-``processed`` or ``technology`` forbids no concentrate leg. A deposit listed in ``exemptions``
-(ids, each sourced in ``exemption_source``) is not blocked by that event. What each ``blocks``
+An event counts when ``in_force == "yes"`` and the date asked for (``as_of``, default the bundled
+data date) lies within its ``in_force_from``/``in_force_to`` dates (empty = open-ended), unless a
+scenario lifts it; a scenario may also apply an event that is not (yet) in force. An event whose
+``applies_to`` is ``processed`` or ``technology`` forbids no concentrate leg. A deposit listed in
+``exemptions`` (ids, each sourced in ``exemption_source``) is not blocked by that event. What each ``blocks``
 value forbids on a route:
 
 * ``raw_concentrate_export`` — a mineral concentrate (not yet cracked) leaving the country of
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from geoprospect.errors import RouteError
 from geoprospect.io.bundled import data_date, layer_path
 from geoprospect.routes.feedstock import CONCENTRATES, Feed, split_list
 
@@ -28,7 +30,8 @@ from geoprospect.routes.feedstock import CONCENTRATES, Feed, split_list
 class PolicyRules:
     """In-force blocking rules, queried per leg."""
 
-    def __init__(self, events: pd.DataFrame | None, *, as_of: str | None = None) -> None:
+    def __init__(self, events: pd.DataFrame | None, *, as_of: str | None = None,
+                 lift: tuple[str, ...] = (), apply: tuple[str, ...] = ()) -> None:
         cols = ["id", "iso3", "admin1", "blocks", "in_force", "applies_to", "exemptions",
                 "in_force_from", "in_force_to"]
         ev = pd.DataFrame(columns=cols) if events is None else events.reindex(columns=cols)
@@ -38,6 +41,10 @@ class PolicyRules:
             starts = ev["in_force_from"].fillna("").astype(str)
             ends = ev["in_force_to"].fillna("").astype(str)
             on &= ((starts == "") | (starts <= when)) & ((ends == "") | (ends >= when))
+        ids = ev["id"].astype(str)
+        if unknown := sorted((set(lift) | set(apply)) - set(ids)):
+            raise RouteError(f"unknown policy event {unknown[0]!r} (policy_events.csv ids)", option="policy")
+        on = (on & ~ids.isin(lift)) | ids.isin(apply)
         on &= ~ev["applies_to"].fillna("").astype(str).str.lower().isin(["processed", "technology"])
         ev = ev[on].copy()
         ev["blocks"] = ev["blocks"].map(split_list)

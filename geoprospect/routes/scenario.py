@@ -44,6 +44,13 @@ class Scenario:
         Closed sea passages (searoute names, e.g. ``suez``, ``malacca``).
     network_path : str or None
         A road/rail line layer for land legs (default: great circle times circuity).
+    investor : str
+        Investor profile name or file (:mod:`geoprospect.routes.investor`): its own and partner
+        plants take its feed, the counterparties it avoids are not used.
+    as_of : str or None
+        ISO date at which policy events and contracts count (default: the data date).
+    lift_policies, apply_policies : tuple of str
+        Policy event ids lifted although in force, or applied although not (yet) in force.
     """
 
     destination: tuple[str, ...] = DEFAULT_DESTINATION
@@ -51,6 +58,10 @@ class Scenario:
     avoid: tuple[str, ...] = ()
     avoid_passages: tuple[str, ...] = ()
     network_path: str | None = None
+    investor: str = "irel"
+    as_of: str | None = None
+    lift_policies: tuple[str, ...] = ()
+    apply_policies: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.destination:
@@ -73,9 +84,8 @@ class Scenario:
         if self not in _NETWORKS:
             from geoprospect.routes.network import RouteNetwork  # network imports this module
 
-
-
             _NETWORKS[self] = RouteNetwork.bundled(
                 status=self.statuses, avoid=self.avoid, avoid_passages=self.avoid_passages,
-                destination=self.destination, network_path=self.network_path)
+                destination=self.destination, network_path=self.network_path, investor=self.investor,
+                as_of=self.as_of, lift_policies=self.lift_policies, apply_policies=self.apply_policies)
         return _NETWORKS[self]

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from geoprospect.routes.costs import LAND_MODES
-from geoprospect.routes.feedstock import TH_PPM_LIMIT, U_PPM_LIMIT, Feed, accepts, deposit_feed
+from geoprospect.routes.feedstock import TH_PPM_LIMIT, U_PPM_LIMIT, Feed, accepts, deposit_feed, same_owner
 from geoprospect.routes.network import RouteNetwork
 
 K_PORTS = 8
@@ -25,11 +25,49 @@ COLUMNS = ["export_port", "port_km", "land_km", "land_cost_usd_t", "plant_id", "
 TEXT_COLUMNS = ("export_port", "plant_id", "land_mode", "blocked_by")
 
 
-def plant_costs(net: RouteNetwork, feed: Feed, owner=None) -> dict[str, np.ndarray]:
-    """Cheapest compatible first-stage plant from every port, for one feedstock class.
+def open_to(rec: dict, feed: Feed, owner, net: RouteNetwork) -> bool:
+    """Whether a plant can take this feed now: chemistry, licence and third-party policy
+    (:func:`~geoprospect.routes.feedstock.accepts`; the investor's own and partner plants take its
+    feed whatever their policy), a receiving port, and spare capacity after contracted feed (a
+    plant with no published capacity is not excluded; its owner's own feed always fits)."""
+    plants = net.investor.feed_plants if net.investor is not None else frozenset()
+    if accepts(rec, feed.product, feed, owner, plants) is not None or rec.get("port") is None:
+        return False
+    spare = float(rec.get("spare_tpa", np.nan))
+    return not (spare <= 0) or same_owner(owner, rec.get("operator")) or rec.get("id") in plants
+
+
+def port_plant_matrix(net: RouteNetwork, feed: Feed, owner=None) -> tuple[np.ndarray, ...]:
+    """Cost, sea km, days and CO2 from every port to every plant open to this feed.
 
     Cost = export port handling + sea + import port handling + road from the receiving port to
     the plant; when the plant receives through the export port itself only the road leg counts.
+
+    Returns
+    -------
+    tuple of arrays
+        ``open`` (mask over ``net.facilities``), then ``cost``, ``sea_km``, ``days``, ``co2``
+        and ``same`` (ports x open plants; cost inf from unusable ports).
+    """
+    fac = net.facilities
+    ok = np.array([open_to(rec, feed, owner, net) for rec in fac.to_dict("records")], dtype=bool)
+    n = len(net.ports)
+    plants = fac[ok]
+    pidx = plants["port"].map(net.port_index).to_numpy(dtype=int)
+    road = net.land.leg(plants["port_lon"], plants["port_lat"], plants["lon"], plants["lat"], "road")
+    sea_km = net.sea.km[:, pidx]  # (ports, plants)
+    same = np.arange(n)[:, None] == pidx[None, :]
+    c = net.costs
+    cost = np.where(same, 0.0, 2 * c.port_handling + sea_km * c.rate("sea")) + road["cost"][None, :]
+    days = np.where(same, 0.0, sea_km / c.speed_kmh("sea") / 24) + road["days"][None, :]
+    co2 = np.where(same, 0.0, sea_km * c.co2("sea")) + road["co2"][None, :]
+    cost[~net.ports["usable"].to_numpy()] = np.inf
+    return ok, cost, sea_km, days, co2, same
+
+
+def plant_costs(net: RouteNetwork, feed: Feed, owner=None) -> dict[str, np.ndarray]:
+    """Cheapest compatible first-stage plant from every port, for one feedstock class
+    (:func:`port_plant_matrix`'s cheapest column per port).
 
     Returns
     -------
@@ -39,23 +77,11 @@ def plant_costs(net: RouteNetwork, feed: Feed, owner=None) -> dict[str, np.ndarr
     key = (feed.key, feed.product, owner)
     if key in net._plant_cache:
         return net._plant_cache[key]
-    fac = net.facilities
-    ok = np.array([accepts(rec, feed.product, feed, owner) is None and rec["port"] is not None
-                   for rec in fac.to_dict("records")], dtype=bool)
     n = len(net.ports)
     out = {"cost": np.full(n, np.inf), "plant": np.full(n, -1), "sea_km": np.full(n, np.nan),
            "days": np.full(n, np.nan), "co2": np.full(n, np.nan)}
+    ok, cost, sea_km, days, co2, same = port_plant_matrix(net, feed, owner)
     if ok.any():
-        plants = fac[ok]
-        pidx = plants["port"].map(net.port_index).to_numpy(dtype=int)
-        road = net.land.leg(plants["port_lon"], plants["port_lat"], plants["lon"], plants["lat"], "road")
-        sea_km = net.sea.km[:, pidx]  # (ports, plants)
-        same = np.arange(n)[:, None] == pidx[None, :]
-        c = net.costs
-        cost = np.where(same, 0.0, 2 * c.port_handling + sea_km * c.rate("sea")) + road["cost"][None, :]
-        days = np.where(same, 0.0, sea_km / c.speed_kmh("sea") / 24) + road["days"][None, :]
-        co2 = np.where(same, 0.0, sea_km * c.co2("sea")) + road["co2"][None, :]
-        cost[~net.ports["usable"].to_numpy()] = np.inf
         best = np.argmin(cost, axis=1)
         rows = np.arange(n)
         out["cost"] = cost[rows, best]

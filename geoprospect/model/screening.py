@@ -1,0 +1,164 @@
+"""One screening project per row and Monte Carlo draw: production, costs, revenue, cash flow, NPV.
+
+:func:`evaluate` is the valuation's physics and economics, vectorised over rows x draws:
+
+1. **mineable tonnage**: the deposit's own published mine plan when its study gives one, else
+   the reserve, else the resource x the studies' mine-plan ratio
+   (:func:`geoprospect.model.production.mineable_tonnage`);
+2. **ore throughput**: the design study's, else Taylor's rule (or the learned fit) on the
+   mineable tonnage; **recovery** the study's, else by main mineral; **TREO output** the study's
+   product TREO t/yr, else throughput x grade x recovery, capped at the largest output any
+   published study plans (a market-share cap: throughput is scaled down, so more grade at the cap
+   means less ore for the same oxide and never less value);
+3. **costs**: the design study's capex and opex (real USD, banded by the study class's accuracy),
+   else the cost models by throughput, product and deposit type, drawn with their empirical
+   leave-one-out errors (bounded by the largest error seen); opex is per tonne of ore;
+   plus the logistics cost of the concentrate to the best compatible plant;
+4. **revenue**: NdPr, Dy+Tb and the other oxides at the price scenario times the payability of
+   the row's product, plus co-products (per tonne of ore, at deck prices);
+5. **cash flow**: royalty, tax with the depreciation shield, the state's free carry, discounted
+   at the base real rate plus the country risk premium (:mod:`geoprospect.model.economics`).
+
+Inputs come as (P10, P50, P90) triples; ``only`` swaps a group of them for the reference
+project's (the pillar split). The switch ``anchor`` (1 = use the deposit's own study figures)
+belongs to the grade group: the reference project is always modelled.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from geoprospect.model.costs import cost_residual, predict_capex, predict_opex
+from geoprospect.model.economics import Project, npv
+from geoprospect.model.montecarlo import draw
+from geoprospect.model.production import (
+    mineable_tonnage,
+    predict_recovery,
+    predict_throughput,
+    throughput_residual,
+)
+
+DRAWN = ("resource_mt", "treo_pct", "ndpr_pct", "dytb_pct", "cost_to_plant_usd_t", "royalty_pct",
+         "tax_pct", "premium_pct", "throughput", "capex", "opex", "recovery")
+"""Inputs and model residuals with their own per-row random stream (order fixes the streams)."""
+LOG_SCALE = frozenset({"resource_mt", "treo_pct", "cost_to_plant_usd_t", "throughput", "capex", "opex"})
+INPUTS = ("resource_mt", "treo_pct", "ndpr_pct", "dytb_pct", "cost_to_plant_usd_t", "royalty_pct",
+          "tax_pct", "premium_pct")
+"""Drawn inputs (the first eight of :data:`DRAWN`); ``reserve_mt``, ``carry_pct``, ``anchor`` and
+``coproduct_usd_t`` are taken at their P50."""
+
+
+def central_draws(n: int) -> dict:
+    """Draws of zero: every input at its P50 and every model at its median, mid payability."""
+    return {k: np.zeros((n, 1)) for k in DRAWN} | {"price": np.zeros((1, 1)), "pay": np.full((n, 1), 0.5)}
+
+
+def _cost_draw(model_p50: np.ndarray, error: np.ndarray, value: np.ndarray, accuracy: np.ndarray,
+               z: np.ndarray) -> np.ndarray:
+    """Per element: the study figure drawn within its class accuracy (split-normal through
+    value x (1 -/+ accuracy) at the P10/P90), else the model's P50 times its empirical error."""
+    acc = np.nan_to_num(accuracy)
+    own = draw((value * (1 - acc), value, value * (1 + acc)), z, True)[:, 0]
+    return np.where(np.isfinite(value), own, model_p50 * error)
+
+
+def evaluate(inputs: dict, params: dict, settings, z: dict, only=None) -> dict:
+    """Value every row at every draw (arrays rows x draws; one column when the draws are zero).
+
+    Parameters
+    ----------
+    inputs : dict
+        ``name -> (p10, p50, p90)`` per row for :data:`INPUTS` and ``reserve_mt``, ``carry_pct``,
+        ``anchor``, ``coproduct_usd_t``.
+    params : dict
+        The fitted valuation with ``_row`` (per-row attributes and study anchors).
+    settings : ValueSettings
+        Prices and base rate.
+    z : dict
+        Standard-normal draws per name in :data:`DRAWN` (rows x draws), ``price`` (1 x draws)
+        and ``pay`` (uniform, rows x draws).
+    only : callable, optional
+        ``name -> triple`` replacing ``inputs`` (the pillar split's reference swap).
+
+    Returns
+    -------
+    dict
+        ``npv``, ``ndpr_tpa``, ``dytb_tpa``, ``treo_tpa``, ``ore_mtpa``, ``life``, ``capex``,
+        ``opex`` (USD M/yr), ``opex_t`` (USD/t ore), ``revenue``, ``coproducts``, ``rate``,
+        ``product`` and ``project``.
+    """
+    pick = (lambda name: inputs[name]) if only is None else only
+    get = {name: draw(pick(name), z[name], name in LOG_SCALE) for name in INPUTS}
+    shape = np.broadcast_shapes(*(np.shape(v) for v in z.values()), get["treo_pct"].shape)
+    get = {k: np.broadcast_to(v, shape) for k, v in get.items()}
+    col = lambda a: np.broadcast_to(np.asarray(a, float)[:, None], shape)  # noqa: E731
+    flat = lambda a: np.broadcast_to(a, shape).ravel()  # noqa: E731
+    model_z = lambda name: flat(z[name])[:, None]  # noqa: E731  (one draw per row and draw index)
+    row = params["_row"]
+    on = np.asarray(pick("anchor")[1], float) > 0.5
+    own = lambda key: col(np.where(on, row[key], np.nan))  # noqa: E731  (study figure or NaN)
+
+    treo = np.clip(get["treo_pct"], 1e-6, 100)
+    ndpr = np.clip(get["ndpr_pct"], 0, 100)
+    dytb = np.clip(get["dytb_pct"], 0, 100 - ndpr)
+    plan = own("a_mineable")
+    mineable = mineable_tonnage(params["production"], flat(get["resource_mt"]),
+                                flat(col(pick("reserve_mt")[1]))).reshape(shape)
+    mineable = np.where(np.isfinite(plan), plan, mineable)
+    design = predict_throughput(params["production"], mineable.ravel())[1].reshape(shape)
+    design = np.where(np.isfinite(own("a_thr")), own("a_thr"), design)
+    spread = throughput_residual(params["production"], flat(z["throughput"])).reshape(shape)
+    thr = np.where(np.isfinite(own("a_thr")), design, design * spread)
+    product = np.where(on & (row["a_product"] != ""), row["a_product"], row["default_product"])
+    recovery = predict_recovery(params["production"], row["minerals"], product)
+    rec = np.clip(draw(recovery, np.broadcast_to(z["recovery"], shape), False), 0.01, 1.0)
+    rec = np.minimum(np.where(np.isfinite(own("a_rec")), own("a_rec"), rec) * settings.recovery_factor, 1.0)
+    treo_tpa = thr * 1e6 * treo / 100 * rec
+    out = own("a_treo_out")  # the study's TREO output, else its NdPr output over the NdPr share
+    out = np.where(np.isfinite(out), out, own("a_ndpr_out") / np.maximum(ndpr / 100, 1e-6))
+    cap = params["max_treo_tpa"]
+    over = ~np.isfinite(out) & (treo_tpa > cap)
+    scale = np.where(over, cap / np.maximum(treo_tpa, 1e-12), 1.0)
+    thr, design = thr * scale, design * scale
+    treo_tpa = np.where(np.isfinite(out), out * settings.recovery_factor, np.minimum(treo_tpa, cap))
+    life = np.where(np.isfinite(own("a_life")), own("a_life"), mineable / np.maximum(thr, 1e-9))
+    ndpr_out = own("a_ndpr_out")  # a published NdPr output stands as published
+    ndpr_tpa = np.where(np.isfinite(ndpr_out), ndpr_out * settings.recovery_factor, treo_tpa * ndpr / 100)
+    dytb_tpa = np.minimum(treo_tpa * dytb / 100, np.maximum(treo_tpa - ndpr_tpa, 0.0))
+
+    prod_flat, type_flat = flat(product[:, None]), flat(row["deposit_type"][:, None])
+    accuracy = flat(own("a_accuracy"))
+    # costs are sized on the design throughput (the model's P50 or the study's); a throughput
+    # draw moves revenue and opex together (opex is per tonne of ore)
+    capex = _cost_draw(predict_capex(params["costs"], design.ravel(), prod_flat, type_flat)[1],
+                       cost_residual(params["costs"], "capex", flat(z["capex"])), flat(own("a_capex")),
+                       accuracy, model_z("capex")).reshape(shape) * settings.capex_factor
+    opex_t = _cost_draw(predict_opex(params["costs"], design.ravel(), prod_flat, type_flat)[1],
+                        cost_residual(params["costs"], "opex", flat(z["opex"])), flat(own("a_opex")),
+                        accuracy, model_z("opex")).reshape(shape) * settings.opex_factor
+
+    low, high = (np.asarray([params["payability"][p][i] for p in product])[:, None] for i in (0, 1))
+    pay = low + (high - low) * z["pay"]
+    price = np.exp(params["price_sigma"] * z["price"])
+    p = settings.prices
+    tb = params["tb_share_of_dytb"]  # Dy+Tb priced at the compilation's median Tb share
+    oxide_value = ndpr_tpa * p.ndpr + dytb_tpa * ((1 - tb) * p.dy + tb * p.tb) + \
+        np.maximum(treo_tpa - ndpr_tpa - dytb_tpa, 0.0) * p.la_ce
+    coproducts = thr * col(pick("coproduct_usd_t")[1])  # Mt x USD/t = USD million
+    revenue = pay * price * oxide_value / 1e3 + coproducts  # t x USD/kg = kUSD; / 1e3 = USD M
+    conc_treo = np.asarray([params["product_treo_fraction"][p] for p in product])[:, None]
+    concentrate_t = treo_tpa / conc_treo
+    opex = opex_t * thr + get["cost_to_plant_usd_t"] * concentrate_t / 1e6
+    project = Project(capex=capex, revenue=revenue, opex=opex, life=life, royalty=get["royalty_pct"] / 100,
+                      tax=get["tax_pct"] / 100, carry=col(pick("carry_pct")[1]) / 100)
+    rate = (settings.base_rate_pct + get["premium_pct"] + settings.premium_add_pct) / 100
+    value = npv(project, rate)
+    first = (lambda a: a[:, 0]) if shape[1] == 1 else (lambda a: a)
+    full = lambda a: first(np.broadcast_to(a, shape))  # noqa: E731
+    return {"npv": first(value), "ndpr_tpa": first(ndpr_tpa), "dytb_tpa": first(dytb_tpa),
+            "treo_tpa": first(treo_tpa), "ore_mtpa": first(thr), "life": first(life),
+            "capex": first(capex), "opex": full(opex), "opex_t": first(opex_t),
+            "revenue": full(revenue), "coproducts": full(coproducts), "rate": full(rate),
+            "product": product,
+            "project": Project(*(full(getattr(project, f)) for f in
+                                 ("capex", "revenue", "opex", "life", "royalty", "tax", "carry")))}
