@@ -382,3 +382,13 @@ def test_column_types_survive_a_read(pg):
     assert first["raw"] == b"\x00\xff" and json.loads(first["j"]) == {"a": [1, 2]}
     assert first["u"] == "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11" and first["tags"] == "{x,y}"
     assert got.geometry.iloc[0].equals(shapely.Point(33.78, -13.96)) and got.geometry.iloc[1] is None
+
+
+@pytest.mark.postgis
+def test_scenario_table_goes_into_postgis(pg):
+    r = run("scenario", "--draws", 0, "--only", "malawi-ban-lifted", "-o", pg.uri, "--table", "whatif")
+    assert r.exit_code == 0, r.output
+    rows = pg.query("SELECT scenario, count(*) FROM whatif GROUP BY scenario ORDER BY 1")
+    assert len(rows) == 2 and rows[0][1] == rows[1][1] > 0 and "malawi-ban-lifted" in {s for s, _ in rows}
+    comment = json.loads(pg.query("SELECT obj_description('whatif'::regclass)")[0][0])["geoprospect"]
+    assert comment["data_date"] and "malawi-ban-lifted" in comment["scenarios"]
