@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench lint browser clean
+.PHONY: demo test bench lint browser postgis clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,8 +19,9 @@ demo: $(STAMP)
 	$(BIN)/geoprospect rank --top 15 -o maps/prospects.xlsx --map maps/prospects.html --offline --overwrite
 
 ## test: lint (ruff + the import-linter layering contract), then the whole suite
-## (browser tests need Debian's chromium: `make browser`)
-test: lint browser
+## (browser tests need Debian's chromium: `make browser`; database tests PostgreSQL + PostGIS:
+## `make postgis`, the tests start and stop a throwaway server of their own)
+test: lint browser postgis
 	OMP_NUM_THREADS=1 $(BIN)/python -m pytest -n 2 --dist loadfile
 
 ## browser: install headless Chromium from Debian when it is missing (needs root or sudo)
@@ -28,6 +29,23 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium chromium-driver >/dev/null; }
+
+## postgis: install PostgreSQL with PostGIS from Debian when missing (needs root or sudo); the
+## package name differs between releases (postgresql-postgis, postgresql-15-postgis-3, ...), so it
+## is the one apt-cache finds
+postgis:
+	@if ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1; then :; \
+	elif ! command -v apt-get >/dev/null; then \
+	  echo "no apt-get: install PostgreSQL with PostGIS yourself (the database tests skip without it)"; \
+	else \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  PKG=$$(apt-cache search --names-only '^postgresql-postgis$$' | cut -d' ' -f1); \
+	  [ -n "$$PKG" ] || PKG=$$(apt-cache search --names-only '^postgresql-[0-9]+-postgis-3$$' \
+	    | cut -d' ' -f1 | sort -V | tail -1); \
+	  echo "installing $$PKG"; \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$PKG >/dev/null; \
+	fi
 
 ## bench: measurements (never part of the tests)
 bench: $(STAMP)

@@ -4,7 +4,9 @@
 The benchmarks: ``bench_batch`` (``geoprospect score`` end to end, clean and messy, vs floor and
 naive; dask), ``bench_messy`` (the issue's "messy 1M" against the clean million and the floor,
 in one run), ``bench_maps``, ``bench_rank_vs_score`` (``geoprospect rank`` vs ``score`` on the
-same 10,000 sites: wall clock, peak RSS, the ratio), ``bench_rasters`` and ``bench_routes``.
+same 10,000 sites: wall clock, peak RSS, the ratio), ``bench_rasters``, ``bench_routes`` and
+``bench_postgis`` (``geoprospect score`` of 1M sites into PostGIS vs into GeoParquet, on a
+throwaway PostgreSQL + PostGIS server).
 ``python benchmarks/run_all.py batch rank`` runs those whose name contains a word given."""
 
 from __future__ import annotations

@@ -61,3 +61,8 @@ class ValidationFailed(LayerError):
 
 class WorkerError(GeoprospectError, RuntimeError):
     """A worker process of the local engine died (killed by the OOM killer, say)."""
+
+
+class DatabaseError(GeoprospectError, OSError):
+    """A database cannot be used: the server is unreachable, the credentials are refused, the
+    database lacks PostGIS, or a statement failed. Messages never contain a password."""

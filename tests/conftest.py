@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from _support import INSIDE
 
+pytest_plugins = ["_postgis_server"]  # the throwaway PostgreSQL + PostGIS server (pg fixtures)
+
 
 @pytest.fixture(scope="session", autouse=True)
 def hermetic_cache(tmp_path_factory):

@@ -153,7 +153,8 @@ def test_a_whole_file_error_in_a_worker_is_reported_as_in_a_serial_run(tmp_path,
     code, line, written = results[1]
     assert code == 2 and "boom" in line
     assert (written is not None) == (start == 1)
-    no_leftovers(tmp_path, {"a.parquet", "b.csv", *(["w1.parquet", "w2.parquet"] if start == 1 else [])})
+    written_files = ["w1.parquet", "w1.qml", "w2.parquet", "w2.qml"]  # each with its QGIS style
+    no_leftovers(tmp_path, {"a.parquet", "b.csv", *(written_files if start == 1 else [])})
 
 
 def test_strict_under_workers_fails_on_the_first_rejected_row(tmp_path, model_path, inputs):

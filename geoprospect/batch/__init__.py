@@ -30,13 +30,21 @@ def score_files(inputs, output=None, *, out_dir=None, fmt: str = "parquet", work
                 strict: bool = False, rank: bool = False, overwrite: bool = False, **settings):
     """Batch-score layer files (paths, globs or folders) into ``output`` (or one file per input in
     ``out_dir``), as ``geoprospect score`` does; ``settings`` are :class:`Settings` fields.
+    Inputs and ``output`` may be PostGIS (``postgresql://...?table=...`` or ``sql=...``).
 
     Examples
     --------
     >>> import geoprospect as gp
     >>> gp.score_files(["sites.parquet"], "scored.parquet", chunk_size=50_000)   # doctest: +SKIP
     """
-    jobs = plan(expand_inputs([str(i) for i in inputs]), Path(output) if output else None,
+    from geoprospect.io.postgis import is_database
+    from geoprospect.io.postgis_write import parse_target
+
+    if is_database(output):
+        output = parse_target(output)
+    elif output:
+        output = Path(output)
+    jobs = plan(expand_inputs([i if is_database(i) else str(i) for i in inputs]), output,
                 Path(out_dir) if out_dir else None, "." + fmt)
     return run_local(jobs, Settings(**settings), workers=workers, strict=strict,
                      whole=WholeSet(rank=rank), overwrite=overwrite)

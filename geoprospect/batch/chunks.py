@@ -11,7 +11,8 @@ Readers, one pass each, memory bounded by the chunk size:
 * CSV/TSV/TXT: :func:`pandas.read_csv` with ``chunksize``, every cell read as text (like
   :func:`geoprospect.io.read.read_layer`);
 * GDAL formats (GeoPackage, GeoJSON, FlatGeobuf, Shapefile, KML ...): :func:`pyogrio.open_arrow`;
-* spreadsheets are read whole by :func:`geoprospect.io.read.read_layer`, then sliced.
+* spreadsheets are read whole by :func:`geoprospect.io.read.read_layer`, then sliced;
+* PostGIS tables and queries: one streamed ``COPY ... TO STDOUT`` (:mod:`geoprospect.batch.postgis`).
 
 CRS handling is the one of :func:`geoprospect.io.read.read_layer` (``--crs`` for files that do not
 say; files without CRS must hold lon/lat).
@@ -31,6 +32,7 @@ from geoprospect.batch.geometry import Projector, decode_geometry, geo_metadata,
 from geoprospect.core.messages import short, undecodable
 from geoprospect.errors import LayerError
 from geoprospect.io.findings import Findings
+from geoprospect.io.postgis import is_database, source_name
 from geoprospect.io.read import (
     DELIMITED,
     PARQUET,
@@ -40,6 +42,7 @@ from geoprospect.io.read import (
     read_layer,
     sniff_delimiter,
 )
+from geoprospect.io.styles import data_layers
 
 
 @dataclass
@@ -86,8 +89,10 @@ class ReadOptions:
 
 
 def kind_of(path: Path) -> str:
-    """``parquet``, ``csv``, ``sheet`` or ``ogr``."""
+    """``parquet``, ``csv``, ``sheet``, ``ogr`` or ``postgis`` (a table or query)."""
 
+    if is_database(path):
+        return "postgis"
     ext = layer_extension(path)
     if ext in PARQUET:
         return "parquet"
@@ -102,6 +107,10 @@ def count_rows(path: Path, opts: ReadOptions | None = None) -> int | None:
     """Number of rows when the format knows it cheaply (Parquet, GDAL), else None."""
     kind = kind_of(path)
     try:
+        if kind == "postgis":
+            from geoprospect.io.postgis_read import count_postgis
+
+            return count_postgis(path)
         if kind == "parquet":
             import pyarrow.parquet as pq
 
@@ -136,8 +145,13 @@ def iter_chunks(path: str | Path, chunk_size: int, opts: ReadOptions | None = No
     LayerError
         The file cannot be read at all (missing, empty, unknown format, no coordinates).
     """
-    path = _checked(path, chunk_size)
     opts = opts or ReadOptions()
+    if is_database(path):
+        from geoprospect.batch.postgis import postgis_chunks
+
+        yield from postgis_chunks(path, chunk_size, opts)
+        return
+    path = _checked(path, chunk_size)
     kind = kind_of(path)
     if kind == "parquet":
         yield from _parquet_chunks(path, chunk_size, opts, first_row, last_row)
@@ -166,7 +180,7 @@ def raw_fields(path: str | Path, opts: ReadOptions | None = None) -> tuple[list,
     with contextlib.closing(iter_chunks(path, 1, opts)) as chunks:
         first = next(chunks, None)
     if first is None:
-        raise LayerError(f"{Path(path).name}: the layer has no rows")
+        raise LayerError(f"{source_name(path)}: the layer has no rows")
     return list(first.raw.schema), first.coords_from_columns
 
 
@@ -296,15 +310,15 @@ def _ogr_chunks(path, chunk_size, opts):
         layers = pyogrio.list_layers(source)
     except Exception as exc:
         raise LayerError(f"{path.name}: cannot open as a vector layer ({short(exc)})") from exc
-    names = [str(n) for n in layers[:, 0]] if len(layers) else []
+    names = data_layers(layers[:, 0]) if len(layers) else []
     if opts.layer is None and len(names) > 1:
         raise LayerError(f"{path.name}: holds {len(names)} layers ({', '.join(names)}); "
                          "choose one", option="layer")
     if opts.layer is not None and opts.layer not in names:
         raise LayerError(f"{path.name}: no layer {opts.layer!r}; layers are {', '.join(names)}")
     kwargs: dict = {"batch_size": chunk_size, "use_pyarrow": True}
-    if opts.layer is not None:
-        kwargs["layer"] = opts.layer
+    if opts.layer is not None or 0 < len(names) < len(layers):
+        kwargs["layer"] = opts.layer or names[0]
     if opts.encoding:
         kwargs["encoding"] = opts.encoding
     start = 1

@@ -69,7 +69,7 @@ def score_partition(task: dict, settings: Settings, fields: list, folder: str, m
     ctx = context(settings)
     path = Path(task["path"])
     target = Path(folder) / f"part-{task['index']:05d}-{task['first']:012d}.parquet"
-    sink = Sink(target, fields, metadata=metadata).open()
+    sink = Sink(target, fields, metadata=metadata, styled=False).open()
     stats = {"path": task["path"], "rows_read": 0, "rows_scored": 0, "findings": Findings(path.name),
              "error": None}
     try:

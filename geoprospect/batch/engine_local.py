@@ -34,10 +34,11 @@ from geoprospect.batch.pipeline import (
     context,
     score_chunk,
 )
-from geoprospect.batch.sinks import Sink, conform, unify
+from geoprospect.batch.sinks import Sink, conform, open_sink, unify
 from geoprospect.batch.summary import Summary
 from geoprospect.errors import LayerError, OutputError, ValidationFailed
 from geoprospect.io.findings import Findings
+from geoprospect.io.postgis import is_database, source_name
 from geoprospect.io.problems import Problem
 from geoprospect.io.report import strict_message
 from geoprospect.pipeline import ScoredRows, whole_set
@@ -91,14 +92,15 @@ def plan(inputs: list[Path], output: Path | None, out_dir: Path | None, fmt: str
         raise OutputError("give either an output file or an output folder, not both or neither",
                           option="output")
     if output is not None:
-        return [Job(list(inputs), Path(output))]
+        return [Job(list(inputs), output if is_database(output) else Path(output))]
     out_dir = Path(out_dir)
     if not out_dir.is_dir():
         raise OutputError(f"{out_dir}: folder does not exist")
     fmt = fmt if fmt.startswith(".") else "." + fmt
     jobs, names = [], {}
     for path in inputs:
-        target = out_dir / f"{path.stem.split('.')[0]}_scored{fmt}"
+        stem = path.name.replace(".", "_") if is_database(path) else path.stem.split(".")[0]
+        target = out_dir / f"{stem}_scored{fmt}"
         if target in names:
             raise OutputError(f"{path} and {names[target]} would both be written to {target.name}; "
                               "rename one or merge them with -o")
@@ -209,8 +211,8 @@ def _run_job(job, scored, ctx: Context, settings, strict, whole, overwrite, meta
         import pyarrow as pa
 
         input_fields += [pa.field("source_file", pa.string()), pa.field("source_row", pa.int64())]
-    sink = Sink(job.target, input_fields, overwrite=overwrite, metadata=metadata,
-                coords_in_columns=bool(coords) and all(coords), guard_csv=guard_csv).open()
+    sink = open_sink(job.target, input_fields, overwrite=overwrite, metadata=metadata,
+                     coords_in_columns=bool(coords) and all(coords), guard_csv=guard_csv)
     gathered = _Gathered() if whole.wanted else None
     try:
         for path in readable:
@@ -265,8 +267,8 @@ def _schema(fields):
 
 def _file_problem(path, exc) -> Findings:
     """A file that could not be scored, as findings for the report."""
-    findings = Findings(Path(path).name)
-    findings.note(Problem(Path(path).name, None, "file", f"{exc} (file skipped)"))
+    findings = Findings(source_name(path))
+    findings.note(Problem(source_name(path), None, "file", f"{exc} (file skipped)"))
     return findings
 
 

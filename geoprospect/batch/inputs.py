@@ -5,6 +5,8 @@ Each argument may be
 * a file (any format :func:`geoprospect.io.read.read_layer` reads);
 * a glob (``data/*.gpkg``, ``surveys/**/*.csv``; ``**`` descends into sub-folders), expanded by
   the program itself so that quoting it on the command line works the same on every shell;
+* a PostGIS table or query (a :class:`~geoprospect.io.postgis.PostgisSource`, or a
+  ``postgresql://`` URI with ``table=`` or ``sql=``), taken as it is;
 * a folder: every supported file directly inside it (not in sub-folders), except hidden files,
   temporary files and the sidecar files of a shapefile (``.dbf``, ``.shx``, ...). A folder whose
   files are all ``.parquet`` parts (a partitioned GeoParquet dataset) is read part by part.
@@ -21,6 +23,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from geoprospect.errors import LayerError
+from geoprospect.io.postgis import is_database, parse_source
 from geoprospect.io.read import SUPPORTED, layer_extension
 
 GLOB_CHARS = set("*?[")
@@ -63,8 +66,15 @@ def expand_inputs(arguments: Iterable[str | Path]) -> list[Path]:
         any supported file, or a file in an unsupported format.
     """
     out: list[Path] = []
-    seen: set[Path] = set()
+    seen: set = set()
     for arg in arguments:
+        if is_database(arg):
+            source = parse_source(arg)
+            key = (source.uri, source.table, source.sql)
+            if key not in seen:
+                seen.add(key)
+                out.append(source)
+            continue
         text = str(arg)
         if GLOB_CHARS & set(text) and not Path(text).exists():
             matches = [Path(m) for m in sorted(_glob.glob(text, recursive=True))]

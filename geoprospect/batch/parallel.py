@@ -42,6 +42,7 @@ from geoprospect.batch.pipeline import ChunkResult, Context, Settings, score_chu
 from geoprospect.batch.transfer import SpooledTable, count_chunks, tasks
 from geoprospect.errors import WorkerError
 from geoprospect.io import countries as countries
+from geoprospect.io.postgis import is_database, source_name
 
 log = logging.getLogger(__name__)
 
@@ -165,7 +166,7 @@ class ChunkPool:
         self.ctx, self.workers = ctx, workers
         self.drop, self.keep_whole_set = drop, keep_whole_set
         self.in_flight = in_flight or IN_FLIGHT_PER_WORKER * workers
-        self._items = self._produce([Path(f) for f in files])
+        self._items = self._produce([_key(f) for f in files])
         self._queue: deque = deque()
         self._running = 0
         self._executor: ProcessPoolExecutor | None = None
@@ -252,7 +253,7 @@ class ChunkPool:
     def results(self, path: Path) -> Iterator[ChunkResult]:
         """Scored chunks of ``path`` in order; a reader's or worker's error is raised where the
         serial run would raise it. Items of files skipped since (or left midway) are dropped."""
-        key = Path(path)
+        key = _key(path)
         while True:
             self._fill()
             if not self._queue:
@@ -322,8 +323,13 @@ class ChunkPool:
                 how += ", probably out of memory"
         else:
             how = f"exit code {dead}" if dead is not None else "for an unknown reason"
-        return (f"{Path(path).name}: a worker process died while scoring ({how}); "
+        return (f"{source_name(path)}: a worker process died while scoring ({how}); "
                 "retry with a smaller --chunk-size or fewer --workers")
+
+
+def _key(path):
+    """An input as the pool names it: a Path, or a database source as it is."""
+    return path if is_database(path) else Path(path)
 
 
 def warm(chunk_size: int) -> None:

@@ -8,7 +8,9 @@
   use ``.parquet`` or ``.csv`` for runs that do not fit in memory.
 
 Everything goes to a temporary file beside the target, renamed over it only by
-:meth:`Sink.commit`; :meth:`Sink.abort` (or any exception, Ctrl-C included) removes it.
+:meth:`Sink.commit`; :meth:`Sink.abort` (or any exception, Ctrl-C included) removes it. Outputs
+carry their QGIS style (a sidecar ``.qml`` beside GeoParquet and FlatGeobuf, ``layer_styles`` in
+a GeoPackage). A PostGIS target is :class:`geoprospect.batch.postgis.PostgisSink` (:func:`open_sink`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from geoprospect.batch.pipeline import GEOMETRY
 from geoprospect.core.geodesy import lonlat
 from geoprospect.errors import OutputError
 from geoprospect.io.csvsafe import guard_table
+from geoprospect.io.ewkb import geometry_kinds
+from geoprospect.io.styles import SIDECAR_FORMATS, write_sidecar
 from geoprospect.io.write import atomic_path, output_format, write_table
 
 STREAMED = (".parquet", ".csv")
@@ -89,6 +93,8 @@ class Sink:
     coords_in_columns : bool
         The inputs carry their coordinates in columns (CSV): a CSV output then adds no
         ``lon``/``lat``/``wkt`` columns of its own.
+    styled : bool
+        Store the QGIS style with the output (not for the parts of a partitioned dataset).
     guard_csv : bool
         CSV: prefix text that a spreadsheet would run as a formula with ``'``
         (:mod:`geoprospect.io.csvsafe`); False writes text as it is.
@@ -96,7 +102,7 @@ class Sink:
 
     def __init__(self, target: Path, input_fields: list, *, overwrite: bool = False,
                  metadata: dict | None = None, coords_in_columns: bool = False,
-                 guard_csv: bool = True) -> None:
+                 styled: bool = True, guard_csv: bool = True) -> None:
 
         self.target = Path(target)
         self.ext = self.target.suffix.lower()
@@ -105,6 +111,7 @@ class Sink:
         self.overwrite = overwrite
         self.metadata = metadata or {}
         self.coords_in_columns = coords_in_columns
+        self.styled = styled
         self.guard_csv = guard_csv
         self.rows = 0
         self.schema = None
@@ -129,6 +136,7 @@ class Sink:
             return
         if self.schema is None:
             self.schema = self._schema(table)
+            self._kinds = geometry_kinds(table.column(GEOMETRY))
         table = conform(table, self.schema)
         self.rows += table.num_rows
         if self.ext == ".parquet":
@@ -161,6 +169,8 @@ class Sink:
             self._writer = None
         if self.ext in STREAMED:
             self._stack.close()  # atomic_path renames the temporary file over the target
+            if self.ext in SIDECAR_FORMATS and (style := self._style()) is not None:
+                write_sidecar(self.target, style, overwrite=self.overwrite)
         else:
             self._write_whole()
         return self.target
@@ -230,7 +240,16 @@ class Sink:
         geoms[present] = shapely.from_wkb(wkb[present])
         gdf = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, index=frame.index), crs="EPSG:4326")
         write_table(gdf, self.target, overwrite=self.overwrite, metadata=self.metadata or None,
-                    guard_csv=self.guard_csv)
+                    guard_csv=self.guard_csv, style=self._style())
+
+    def _style(self):
+        """The QGIS style of the scored layer (graduated on ``score``; see maps.qgis)."""
+        from geoprospect.maps.qgis import style_for
+
+        if not self.styled:
+            return None
+        kinds = sorted(getattr(self, "_kinds", ()) or ["Point"])
+        return style_for(self.schema.names if self.schema is not None else [], kinds[0])
 
 
 class _Abort(Exception):
@@ -253,3 +272,15 @@ def _number_columns(schema) -> list[str]:
 
     return [f.name for f in schema
             if pa.types.is_integer(f.type) or pa.types.is_floating(f.type) or pa.types.is_boolean(f.type)]
+
+
+def open_sink(target, input_fields: list, **kwargs) -> Sink:
+    """An opened sink for ``target``: a file :class:`Sink`, or a
+    :class:`~geoprospect.batch.postgis.PostgisSink` for a PostGIS target."""
+    from geoprospect.io.postgis import is_database
+
+    if is_database(target):
+        from geoprospect.batch.postgis import PostgisSink
+
+        return PostgisSink(target, input_fields, **kwargs).open()
+    return Sink(target, input_fields, **kwargs).open()

@@ -189,12 +189,17 @@ def count_chunks(files: list[Path], settings: Settings, limit: int) -> int:
     """Chunks the inputs hold, counted up to ``limit`` (a count that is not cheap to know
     counts as ``limit``; CSV lines are an upper bound of the rows)."""
     total = 0
-    for path in map(Path, files):
+    for path in files:
         if total >= limit:
             break
+        kind = kind_of(path)
+        if kind == "postgis":
+            rows = count_rows(path, settings.read)
+            total += limit if rows is None else math.ceil(rows / settings.chunk_size)
+            continue
+        path = Path(path)
         if not path.is_file():
             continue
-        kind = kind_of(path)
         rows = count_rows(path, settings.read) if kind in ("parquet", "ogr") else None
         if kind == "parquet" and (ranges := parquet_ranges(path, settings.chunk_size)) is not None:
             total += len(ranges)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from geoprospect.cli.database import database_options
 from geoprospect.cli.options import (
     boundaries_option,
     country_option,
@@ -46,6 +47,7 @@ from geoprospect.pipeline import rank
 @click.option("--no-facilities", is_flag=True, help="Leave out processing and magnet facilities.")
 @click.option("--no-risk", is_flag=True, help="Leave out the country risk choropleth.")
 @overwrite_option
+@database_options(inputs="layer_file", output=None)
 @policy_options
 @click.pass_context
 def map_command(ctx, layer_file, layer, crs, encoding, columns, output, offline, route_top, boundaries,

@@ -38,7 +38,7 @@ def output_option(required: bool = False):
     return click.option(
         "-o", "--output", "output", type=click.Path(dir_okay=False), required=required,
         help="Output file; format by extension: .csv .json .geojson .geojsonl .gpkg .parquet "
-        ".fgb .xlsx",
+        ".fgb .xlsx; or a PostGIS table: postgresql://USER@HOST:PORT/DB with --table SCHEMA.TABLE",
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from geoprospect.cli import quiet
+from geoprospect.cli.database import database_options
 from geoprospect.cli.options import (
     boundaries_option,
     country_option,
@@ -28,6 +29,7 @@ from geoprospect.io.reference import price_deck
 from geoprospect.io.report import RowReport
 from geoprospect.io.write import write_table
 from geoprospect.maps import make_map, save_map
+from geoprospect.maps.qgis import style_for
 from geoprospect.pipeline import Valuation, top_table
 from geoprospect.pipeline import rank as rank_deposits
 
@@ -72,6 +74,7 @@ PROGRESS_FROM = 5_000
               help="How many top deposits get a sheet.")
 @click.option("--raw-csv", is_flag=True,
               help="CSV output: write text exactly as it is (no ' before =, +, -, @; for programs).")
+@database_options(inputs="layers")
 @policy_options
 @click.pass_context
 def rank(ctx, layers, layer, crs, encoding, columns, country, model_path, price_scenario, ndpr_price,
@@ -124,7 +127,8 @@ def rank(ctx, layers, layer, crs, encoding, columns, country, model_path, price_
     metadata = _metadata(ranked)
     if output:
 
-        write_table(ranked, output, overwrite=overwrite, metadata=metadata, guard_csv=not raw_csv)
+        write_table(ranked, output, overwrite=overwrite, metadata=metadata, guard_csv=not raw_csv,
+                    style=style_for(ranked.columns, _geometry_type(ranked)))
         click.echo(f"wrote {len(ranked)} rows to {output}", err=True)
     if map_path:
         import geopandas as gpd
@@ -138,6 +142,11 @@ def rank(ctx, layers, layer, crs, encoding, columns, country, model_path, price_
         save_map(m, map_path, offline=offline, overwrite=overwrite)
         click.echo(f"wrote map {map_path}{' (offline)' if offline else ''}", err=True)
     finish(ctx, report, as_json=as_json, network=network)
+
+
+def _geometry_type(gdf) -> str:
+    types = gdf.geometry.geom_type.dropna() if hasattr(gdf, "geometry") else ()
+    return str(types.iloc[0]) if len(types) else "Point"
 
 
 def _metadata(ranked) -> dict:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import click
 
+from geoprospect.cli.database import database_options
 from geoprospect.cli.options import output_option, overwrite_option, read_options
 from geoprospect.cli.rows import finish, load_rows, network_rows, nothing_left, policy_options
 from geoprospect.cli.scenario import build_network, scenario_options
 from geoprospect.errors import LayerError
+from geoprospect.io.bundled import data_date
 from geoprospect.io.bundled import layer_path as bundled_path
+from geoprospect.io.postgis import is_database
 from geoprospect.io.report import RowReport
 from geoprospect.io.write import write_table
 from geoprospect.routes import build_routes
@@ -28,6 +31,7 @@ GEO_EXTENSIONS = (".geojson", ".geojsonl", ".gpkg", ".parquet", ".fgb")
 @overwrite_option
 @click.option("--raw-csv", is_flag=True,
               help="CSV output: write text exactly as it is (no ' before =, +, -, @; for programs).")
+@database_options(inputs="layer_path")
 @policy_options
 @click.pass_context
 def routes(ctx, layer_path, layer, crs, encoding, columns, deposit, k, investor, as_of, lift_policy,
@@ -38,8 +42,9 @@ def routes(ctx, layer_path, layer, crs, encoding, columns, deposit, k, investor,
     Each route runs deposit -> export port -> sea -> plants (cracking, separation, metal/alloy)
     -> a magnet maker in the --to market, with km, days, USD and CO2 per tonne of concentrate.
     -o writes the route table (.csv .json .xlsx) or, for map formats (.geojson .gpkg .parquet
-    .fgb .geojsonl), one LineString per leg with the route totals. Rows with errors are skipped
-    and reported (exit 3; --strict: exit 2).
+    .fgb .geojsonl) and PostGIS (-o postgresql://... --table ...), one LineString per leg with
+    the route totals, styled by mode for QGIS. Rows with errors are skipped and reported (exit 3;
+    --strict: exit 2).
     """
 
     report = RowReport()
@@ -60,13 +65,17 @@ def routes(ctx, layer_path, layer, crs, encoding, columns, deposit, k, investor,
         from pathlib import Path
 
 
-        if Path(output).suffix.lower() in GEO_EXTENSIONS:
+        style = None
+        if is_database(output) or Path(output).suffix.lower() in GEO_EXTENSIONS:
             totals = plan.table.drop(columns=["summary"])
             frame = plan.legs.merge(totals, on=["deposit_id", "alternative"], how="left")
+            from geoprospect.maps.qgis import route_style
+
+            style = route_style()
         else:
             frame = plan.table
-        write_table(frame, output, overwrite=overwrite,
-                    metadata={"routes": network.describe()}, guard_csv=not raw_csv)
+        write_table(frame, output, overwrite=overwrite, style=style, guard_csv=not raw_csv,
+                    metadata={"routes": network.describe(), "data_date": data_date()})
         click.echo(f"wrote {len(frame)} rows to {output}", err=True)
     finish(ctx, report, as_json=as_json, network=skipped_network)
 

@@ -15,6 +15,7 @@ from geoprospect.batch import Settings, Summary, WholeSet, expand_inputs, plan, 
 from geoprospect.batch.chunks import ReadOptions, count_rows
 from geoprospect.batch.engine_local import Hooks
 from geoprospect.cli import EXIT_SKIPPED, quiet
+from geoprospect.cli.database import database_options
 from geoprospect.cli.options import (
     overwrite_option,
     raster_option,
@@ -26,7 +27,8 @@ from geoprospect.cli.progress import Bar
 from geoprospect.cli.rows import Reporter, finish_network, network_rows
 from geoprospect.cli.scenario import parse_scenario, scenario_options
 from geoprospect.core.cache import file_sha256
-from geoprospect.io.bundled import data_date
+from geoprospect.io.bundled import data_date, models_dir
+from geoprospect.io.postgis import is_database
 
 
 @click.command()
@@ -34,7 +36,8 @@ from geoprospect.io.bundled import data_date
 @click.option("-o", "--output", type=click.Path(), default=None,
               help="One merged output; format by extension (.parquet and .csv are streamed; .gpkg "
                    ".geojson .geojsonl .fgb .json .xlsx are written at the end). With --engine dask: "
-                   "a folder of GeoParquet parts.")
+                   "a folder of GeoParquet parts. Or a PostGIS table, streamed in one transaction: "
+                   "postgresql://USER@HOST:PORT/DB with --table SCHEMA.TABLE.")
 @click.option("--out-dir", type=click.Path(file_okay=False), default=None,
               help="One output per input, named <input>_scored<ext>, in this folder.")
 @click.option("--format", "fmt", default="parquet", show_default=True,
@@ -72,6 +75,7 @@ from geoprospect.io.bundled import data_date
 @click.option("--raw-csv", is_flag=True,
               help="CSV output: write text exactly as it is (no ' before =, +, -, @; for programs).")
 @overwrite_option
+@database_options(inputs="inputs")
 @click.pass_context
 def score(ctx, inputs, output, out_dir, fmt, layer, crs, encoding, columns, model_path,
           price_scenario, ndpr_price, discount_rate, weights, rasters, investor, as_of, lift_policy,
@@ -99,6 +103,8 @@ def score(ctx, inputs, output, out_dir, fmt, layer, crs, encoding, columns, mode
                                "--out-dir, --rank and --uncertainty need --engine local")
     if scheduler and engine != "dask":
         raise click.UsageError("--scheduler needs --engine dask")
+    if out_dir and any(map(is_database, inputs)):
+        raise click.UsageError("--out-dir writes files; score a PostGIS input with -o")
     files = expand_inputs(inputs)
     settings = Settings(
         model_path=model_path, investor=investor, chunk_size=chunk_size,
@@ -124,9 +130,11 @@ def score(ctx, inputs, output, out_dir, fmt, layer, crs, encoding, columns, mode
             if not output:
                 raise click.UsageError("--engine dask needs -o/--output (a folder of GeoParquet parts)")
 
-            run_dask(files, output, settings, scheduler=scheduler, workers=workers, processes=not threads,
-                     strict=strict,
-                     overwrite=overwrite, metadata=metadata, summary=summary, hooks=hooks)
+            run = run_dask
+            if is_database(output):
+                from geoprospect.batch.postgis import run_dask_into_postgis as run
+            run(files, output, settings, scheduler=scheduler, workers=workers, processes=not threads,
+                strict=strict, overwrite=overwrite, metadata=metadata, summary=summary, hooks=hooks)
         else:
             jobs = plan(files, output, out_dir, "." + fmt)
             run_local(jobs, settings, workers=workers, strict=strict, whole=WholeSet(add_rank, draws, seed),
@@ -164,8 +172,8 @@ def _metadata(model_path) -> dict:
         from pathlib import Path
 
 
-        if model_path:
-            meta["model_sha256"] = file_sha256(Path(model_path))
+        meta["model_sha256"] = file_sha256(Path(model_path) if model_path
+                                           else models_dir() / "valuation.skops")
     except OSError:
         pass
     return meta

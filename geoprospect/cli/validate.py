@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import click
 
 from geoprospect.cli import one_line, option_hint
+from geoprospect.cli.database import database_options
 from geoprospect.cli.options import read_options
 from geoprospect.errors import LayerError
+from geoprospect.io.postgis import source_name
 from geoprospect.io.validate import errors_in, load_layer
 
 
@@ -20,6 +21,7 @@ from geoprospect.io.validate import errors_in, load_layer
               help="Report format; json is for scripts.")
 @click.option("--warnings/--no-warnings", "show_warnings", default=True,
               help="Also list warnings (repairs, unknown categories).")
+@database_options(inputs="layers", output=None)
 def validate(layers, layer, crs, encoding, columns, fmt, show_warnings):
     """Check LAYERS against the deposit schema and list every problem.
 
@@ -41,7 +43,7 @@ def validate(layers, layer, crs, encoding, columns, fmt, show_warnings):
             failed = True
             if fmt == "text":
                 text = one_line(exc)
-                named = text.startswith((str(path), Path(path).name))
+                named = text.startswith((str(path), source_name(path)))
                 click.echo(f"ERROR {text if named else f'{path}: {text}'}{option_hint(exc)}", err=True)
             continue
         errs = errors_in(problems)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from geoprospect.cli.database import database_options
 from geoprospect.cli.options import output_option, overwrite_option, read_options
 from geoprospect.cli.rows import finish, load_rows, nothing_left, strict_option
 from geoprospect.cli.scenario import parse_scenario, scenario_options
@@ -50,6 +51,7 @@ from geoprospect.io.write import write_table
 @overwrite_option
 @strict_option
 @click.option("--json", "as_json", is_flag=True, help="Print the table as JSON records on stdout.")
+@database_options(inputs="layer_file")
 @click.pass_context
 def scenario(
     ctx,
@@ -81,7 +83,8 @@ def scenario(
     """Value and rank LAYER_FILE (default: the bundled deposits) under each named scenario.
 
     Prints, for the best deposits of the base case, the NPV (median inputs, USD million) and rank
-    under every scenario, then the biggest movers; -o writes the long table (.csv .json .xlsx).
+    under every scenario, then the biggest movers; -o writes the long table (.csv .json .xlsx, or
+    a PostGIS table: -o postgresql://... --table SCHEMA.TABLE).
     """
     from geoprospect.scenarios import biggest_movers, load_scenarios, run_scenarios
 

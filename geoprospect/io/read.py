@@ -24,6 +24,7 @@ from geoprospect.core.messages import short, undecodable
 from geoprospect.errors import CRSError, LayerError
 from geoprospect.io.coordinates import LAT_NAMES, LON_NAMES, WKT_NAMES, geometry_from_columns
 from geoprospect.io.findings import Findings
+from geoprospect.io.styles import data_layers
 
 DELIMITED = {".csv", ".tsv", ".txt", ".tab"}
 SPREADSHEET = {".xlsx", ".xlsm"}
@@ -50,8 +51,10 @@ def read_layer(
 
     Parameters
     ----------
-    path : str or Path
-        The file to read. It is never modified.
+    path : str, Path or PostgisSource
+        The file to read. It is never modified. A ``postgresql://`` URI with ``table=`` or
+        ``sql=`` (or a ``PostgisSource``) reads a PostGIS table or query
+        (:func:`geoprospect.io.postgis_read.read_postgis`).
     layer : str, optional
         Layer name for multi-layer containers (GeoPackage, KML; required when there are several),
         or the sheet of a spreadsheet (the first sheet by default).
@@ -79,6 +82,12 @@ def read_layer(
     CRSError
         No CRS and coordinates that are not longitude/latitude, or an unknown CRS.
     """
+    from geoprospect.io.postgis import is_database
+
+    if is_database(path):
+        from geoprospect.io.postgis_read import read_postgis
+
+        return read_postgis(path, crs=crs, columns=columns)
     path = Path(path)
     if not path.exists():
         raise LayerError(f"{path}: file not found")
@@ -142,7 +151,7 @@ def _read_vector(path: Path, ext: str, layer: str | None, encoding: str | None =
         layers = pyogrio.list_layers(source)
     except Exception as exc:  # pyogrio raises DataSourceError and friends
         raise LayerError(f"{path.name}: cannot open as a vector layer ({short(exc)})") from exc
-    names = [str(n) for n in layers[:, 0]] if len(layers) else []
+    names = data_layers(layers[:, 0]) if len(layers) else []
     if layer is None and len(names) > 1 and ext in {".gpkg", ".kml", ".kmz", ".gml", ".zip"}:
         raise LayerError(
             f"{path.name}: holds {len(names)} layers ({', '.join(names)}); choose one",
@@ -150,6 +159,8 @@ def _read_vector(path: Path, ext: str, layer: str | None, encoding: str | None =
         )
     if layer is not None and layer not in names:
         raise LayerError(f"{path.name}: no layer {layer!r}; layers are {', '.join(names)}")
+    if layer is None and len(names) == 1 and len(layers) > 1:
+        layer = names[0]  # a GeoPackage whose other table is its QGIS style
     kwargs: dict = {"layer": layer} if layer is not None else {}
     if encoding:
         kwargs["encoding"] = encoding

@@ -5,6 +5,7 @@
 (plain records), ``.xlsx`` (a formatted Results sheet, Columns, Sources and Metadata sheets;
 :mod:`geoprospect.io.xlsx`). CSV text that a spreadsheet would run as a formula is written with a
 leading ``'`` unless asked not to (:mod:`geoprospect.io.csvsafe`).
+A ``postgresql://`` target writes a PostGIS table (:mod:`geoprospect.io.postgis_write`).
 
 Every write goes to a temporary file beside the target and is renamed over it only when
 complete, so an interrupted or failed write leaves any existing target intact. An existing
@@ -143,17 +144,20 @@ def write_table(
     sources=None,
     layer_name: str = "results",
     guard_csv: bool = True,
-) -> Path:
-    """Write a (Geo)DataFrame atomically in the format given by ``path``'s extension.
+    style=None,
+):
+    """Write a (Geo)DataFrame atomically in the format given by ``path``'s extension, or into a
+    PostGIS table in one transaction (:mod:`geoprospect.io.postgis_write`).
 
     Parameters
     ----------
     gdf : geopandas.GeoDataFrame or pandas.DataFrame
         The table to write. Geometry, when present, must be in EPSG:4326.
-    path : str or Path
-        Target file; the extension picks the format (see module docstring).
+    path : str, Path or PostgisTarget
+        Target file; the extension picks the format (see module docstring). A
+        ``postgresql://`` URI with ``table=`` (or a ``PostgisTarget``) writes a PostGIS table.
     overwrite : bool
-        Replace an existing file.
+        Replace an existing file (or table).
     metadata : dict, optional
         Provenance (data date, model hash, tool version). Written as columns ``data_date`` and
         ``model_sha256`` in every format, and in full into GeoPackage/Parquet/XLSX metadata.
@@ -164,22 +168,39 @@ def write_table(
     guard_csv : bool
         CSV: prefix text cells that start with ``=``, ``+``, ``-``, ``@``, tab or carriage return
         with ``'`` (spreadsheets would run them as formulas); False writes text as it is.
+    style : geoprospect.io.styles.LayerStyle, optional
+        A QGIS style: the default style of a GeoPackage layer (``layer_styles``), a sidecar
+        ``.qml`` beside GeoParquet and FlatGeobuf files.
 
     Returns
     -------
-    Path
-        The written file.
+    Path or PostgisTarget
+        The written file (or table).
     """
+    from geoprospect.io.postgis import is_database
+
+    frame = _with_provenance(gdf, metadata)
+    if is_database(path):
+        from geoprospect.io.postgis_write import write_postgis
+
+        return write_postgis(frame, path, overwrite=overwrite, metadata=metadata)
     path = Path(path)
     fmt = output_format(path)
-    frame = _with_provenance(gdf, metadata)
     with written(path, overwrite=overwrite) as tmp:
         try:
             if fmt == "CSV" and guard_csv:
                 frame = guard_frame(frame)
             _WRITERS[fmt](frame, tmp, metadata or {}, sources, layer_name)
+            if style is not None and fmt == "GPKG" and _is_geo(frame):
+                from geoprospect.io.styles import store_gpkg_style
+
+                store_gpkg_style(tmp, layer_name, style)
         except OutputError as exc:  # the writers' messages do not know the target's name
             raise OutputError(f"{path}: {exc}") from exc
+    if style is not None and path.suffix.lower() in (".parquet", ".fgb") and _is_geo(frame):
+        from geoprospect.io.styles import write_sidecar
+
+        write_sidecar(path, style, overwrite=overwrite)
     return path
 
 
