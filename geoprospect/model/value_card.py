@@ -32,7 +32,7 @@ from geoprospect.io.terms import (
 )
 from geoprospect.model.costs import fit_costs
 from geoprospect.model.production import fit_production
-from geoprospect.model.valuation import DEFAULT_BASE_RATE_PCT, PRODUCT, ValueSettings, value_rows
+from geoprospect.model.valuation import DEFAULT_BASE_RATE_PCT, ROW_COPRODUCTS, ValueSettings, value_rows
 
 COLUMNS = ("project", "study_id", "published_npv_musd", "screening_npv_musd", "p10", "p90",
            "inside_band", "price_used", "price_basis")
@@ -40,6 +40,8 @@ COLUMNS = ("project", "study_id", "published_npv_musd", "screening_npv_musd", "p
 ``npv_discount_pct``, ``npv_tax_basis``, ``logistics_usd_t`` and ``imputed``)."""
 DATA_FILES = ("ree_deposits_global.csv", "studies.csv", "deposits.geojson", "projects.geojson",
               "country_terms.csv", "prices.csv", "costs.csv", "price_scenarios.csv")
+COPRODUCT_COLUMNS = ("ore_throughput_mtpa", *(f"{m}_tpa" for m in ROW_COPRODUCTS))
+"""Deposit-row columns that value co-products per tonne of ore (:func:`valuation.row_attributes`)."""
 TOP_COLUMNS = ("rank", "name", "country", "ndpr_oxide_tpa", "capex_musd", "npv_musd", "npv_musd_p10",
                "npv_musd_p50", "npv_musd_p90", "flags")
 
@@ -74,7 +76,9 @@ def _first(*values):
 
 def _study_frame(study: pd.Series, deposit: pd.Series | None) -> pd.DataFrame:
     """One valuation input row: the resource from the study or its deposit row, never the
-    study's mine plan, throughput, capex or opex (a reserve is a mine plan: left out)."""
+    study's mine plan, throughput, capex or opex (a reserve is a mine plan: left out); the
+    deposit row's co-product outputs and throughput give its co-products per tonne of ore (with
+    anchors off the valuation never takes that throughput as the design)."""
     d = deposit if deposit is not None else pd.Series(dtype=object)
     minerals = study.get("main_ree_minerals")
     if deposit is not None and not isinstance(minerals, str):
@@ -88,7 +92,8 @@ def _study_frame(study: pd.Series, deposit: pd.Series | None) -> pd.DataFrame:
         "ndpr_pct": num(_first(study.get("ndpr_pct"), d.get("ndpr_pct"))),
         "dytb_pct": num(d.get("dytb_pct")), "reserve_mt": np.nan,
         "main_ree_minerals": minerals if isinstance(minerals, str) else None,
-        "resource_class": "resource"}])
+        "resource_class": "resource",
+        **{c: num(d.get(c)) for c in COPRODUCT_COLUMNS}}])
 
 
 def validate_against_studies(seed: int = 0, *, studies: pd.DataFrame | None = None,
@@ -292,6 +297,16 @@ def _product_line(product: str) -> str:
             f"value; TREO content {100 * product_treo_fraction(product):.1f} % (for the tonnes shipped)")
 
 
+def _mineable_line(m: dict) -> str:
+    """The card's line on the mineable tonnage (the chosen model, in words)."""
+    head = "- mineable tonnage = reserve, else "
+    if m["chosen"] == "learned":
+        est = m["estimator"]
+        return (f"{head}{10 ** est.intercept_:.2f} x resource^{est.coef_[0]:.2f} (Mt; log-log fit on "
+                f"{m['n']} studied projects' plans, capped at the resource)")
+    return f"{head}resource x {m['ratio']:.3f} (median over {m['n']} studied projects)"
+
+
 def write_card(path, params: dict, validation: pd.DataFrame, top15: pd.DataFrame | None = None) -> Path:
     """Write the Markdown model card of the valuation to ``path``.
 
@@ -370,11 +385,11 @@ def write_card(path, params: dict, validation: pd.DataFrame, top15: pd.DataFrame
             "or the year's average rate, escalated by CEPCI then CPI-U)",
             f"- maximum TREO output: {params['max_treo_tpa']:,.0f} t/yr (largest any study plans; a "
             "market-share cap)",
-            f"- mineable tonnage = reserve, else resource x {prod['mineable_ratio']:.3f} "
-            f"(median over {prod.get('mineable_ratio_n')} studied projects)",
-            f"- product without a study of its own: {PRODUCT} (heavy-mineral sands and tailings: "
-            f"concentrate); capex over {BUILD_YEARS} years; straight-line depreciation over "
-            f"{DEPRECIATION_YEARS} years; price draws' log sd {params['price_sigma']:.3f}"]
+            _mineable_line(prod["mineable"]),
+            "- product without a study of its own: the one of concentrate, mixed chemical and separated "
+            "oxide with the higher NPV in each draw (its costs from the cost model of that product); "
+            f"capex over {BUILD_YEARS} years; straight-line depreciation over {DEPRECIATION_YEARS} years; "
+            f"price draws' log sd {params['price_sigma']:.3f}"]
     if top15 is not None and len(top15):
         scenario = top15.attrs.get("price_scenario")
         out += ["", "## Bundled top 15", ""] + ([f"Price scenario: {scenario}.", ""] if scenario else [])
