@@ -231,6 +231,11 @@ def _evaluate_one(df: pd.DataFrame, target: str, seed: int, n_boot: int, nested:
     card = evaluation_card(y, pb, pl, cb, cl, baseline="power_law_throughput_per_product",
                            learned="ridge_logthroughput_product_type_bounded", seed=seed, n_boot=n_boot)
     card["median_abs_log10_err_pooled"] = float(np.median(np.abs(pp - y))) if y.size else float("nan")
+    if y.size >= 3:  # the per-product baseline against the pooled one (paired bootstrap, as the card's)
+        d = np.abs(pb - y) - np.abs(pp - y)
+        boot = d[np.random.default_rng(seed).integers(0, y.size, size=(n_boot, y.size))].mean(axis=1)
+        low, high = np.percentile(boot, [2.5, 97.5])
+        card["ci_low_vs_pooled"], card["ci_high_vs_pooled"] = float(low), float(high)
     return {"card": card, "projects": rows["_key"].to_numpy(str), "log10_y": y,
             "pred_baseline": pb, "pred_learned": pl, "X": X, "product": product}
 
