@@ -137,7 +137,10 @@ def _mineable_fit(lx: np.ndarray, ly: np.ndarray) -> HuberRegressor:
 
 def _mineable_predict(p: dict, lr: np.ndarray) -> np.ndarray:
     """log10 plan of log10 resources by the chosen mineable model (never above the resource)."""
-    mid = p["estimator"].predict(lr[:, None]) if p["chosen"] == "learned" else lr + np.log10(p["ratio"])
+    if p["chosen"] == "learned" and lr.size:
+        mid = p["estimator"].predict(lr.reshape(-1, 1)).reshape(lr.shape)
+    else:
+        mid = lr + np.log10(p["ratio"])
     return np.minimum(mid, lr)
 
 
