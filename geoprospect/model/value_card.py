@@ -130,7 +130,8 @@ def _diagnosis(params: dict, validation: pd.DataFrame) -> list[str]:
                  _f(r.median_abs_log10_ratio, ".2f"), f"{_f(100 * r.share_screen_lower, '.0f')} %",
                  f"{_f(100 * r.coverage_p10_p90, '.0f')} %"] for name, r in groups.iterrows()])
     ratio = lambda name: _f(comp.loc[name, "median_ratio"], ".2f")  # noqa: E731
-    lower = _f(100 * groups.loc["all", "share_screen_lower"], ".0f")
+    share = lambda name: _f(100 * groups.loc[name, "share_screen_lower"], ".0f")  # noqa: E731
+    lower = share("all")
     out += ["", f"**The remaining gap.** The screening P50 is below the published NPV for {lower} % of "
                 "the studies. The components say where: the screen plans more ore and oxide than the "
                 f"studies (throughput x {ratio('ore throughput')}, TREO output x {ratio('TREO output')}, "
@@ -141,10 +142,12 @@ def _diagnosis(params: dict, validation: pd.DataFrame) -> list[str]:
                 "The screen's basket prices NdPr and Dy+Tb and takes every other oxide at the La/Ce price "
                 "(yttrium and the other heavy oxides of a xenotime, eudialyte or ionic-clay deposit are "
                 "worth more; the deck prices none of them but Eu), at the study's NdPr price only where the "
-                "study states one and at 2024 Dy/Tb prices, while each study priced its own deck: those "
-                "before 2015 the 2010-2012 bubble (compare the era rows above). That price basis, the "
-                "heavy-oxide basket and the promoter optimism above are what remains; none of it is "
-                "calibrated away, and the band, not the P50, is what to read against a study."]
+                "study states one and at 2024 Dy/Tb prices, while each study priced its own deck (the "
+                "studies before 2015, priced in or just after the 2010-2012 bubble, sit above their "
+                f"screening P50 in {share('study before 2015')} % of cases, later ones in "
+                f"{share('study from 2015')} %). That price basis, the heavy-oxide basket and the "
+                "promoter optimism above are what remains; none of it is calibrated away, and the band, "
+                "not the P50, is what to read against a study."]
     return out
 
 
