@@ -97,10 +97,12 @@ def fit_power_law(x, y, *, min_exponent: float | None = None) -> tuple[float, fl
 
 
 def _product_index(product) -> np.ndarray:
-    """Index into :data:`PRODUCTS` of each product (-1: unknown), vectorised over the uniques."""
-    codes, uniq = pd.factorize(np.atleast_1d(np.asarray(product, dtype=object)).ravel())
+    """Index into :data:`PRODUCTS` of each product (-1: unknown), same shape, vectorised over the
+    uniques."""
+    arr = np.atleast_1d(np.asarray(product, dtype=object))
+    codes, uniq = pd.factorize(arr.ravel())
     table = np.array([PRODUCTS.index(u) if u in PRODUCTS else -1 for u in uniq] + [-1])
-    return table[codes]
+    return table[codes].reshape(arr.shape)
 
 
 def _pool_adjacent(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -313,21 +315,25 @@ def fit_costs(studies: pd.DataFrame | None = None, *, seed: int = 0, nested: boo
 
 
 def _predict(p: dict, throughput_mtpa, product, deposit_type) -> tuple[np.ndarray, ...]:
+    """P10, P50, P90 in the shape of ``throughput_mtpa``; ``product`` and ``deposit_type``
+    broadcast against it (numpy rules: one per row as a column beside rows x draws)."""
     t = np.atleast_1d(np.asarray(throughput_mtpa, float))
     ok = np.isfinite(t) & (t > 0)
+    t = np.where(ok, t, 1.0)
     if p["chosen"] == "learned":
-        X = _design(np.where(ok, t, 1.0), product, deposit_type)
-        mid = p["estimator"].predict(X)
-    else:  # the power law per product: no deposit-type columns (batch calls this per draw)
-        prod = np.broadcast_to(np.asarray(product, dtype=object), t.shape) if np.ndim(product) else \
-            np.full(t.shape, product, dtype=object)
-        mid = _product_law(p, np.where(ok, t, 1.0), prod)
+        flat = lambda a: np.broadcast_to(np.asarray(a, dtype=object), t.shape).ravel()  # noqa: E731
+        mid = p["estimator"].predict(_design(t.ravel(), flat(product), flat(deposit_type))).reshape(t.shape)
+    else:  # the power law per product: no deposit-type columns, the products indexed as given
+        mid = _product_law(p, t, product)
     lo, hi = p[f"band_{p['chosen']}"]
     return tuple(np.where(ok, 10 ** (mid + q), np.nan) for q in (lo, 0.0, hi))
 
 
 def predict_capex(params: dict, throughput_mtpa, product, deposit_type) -> tuple[np.ndarray, ...]:
     """Initial capex P10, P50, P90 (USD million) by the card's chosen model for ``product``.
+
+    ``product`` and ``deposit_type`` broadcast against ``throughput_mtpa`` (a scalar, one per
+    element, or one per row as a column beside a rows x draws throughput).
 
     Non-decreasing in throughput for a fixed product and deposit type (the exponent or ridge
     coefficient of log throughput is constrained ``>= 0``). NaN where throughput is missing.

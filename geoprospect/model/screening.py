@@ -59,13 +59,12 @@ def central_draws(n: int) -> dict:
     return {k: np.zeros((n, 1)) for k in DRAWN} | {"price": np.zeros((1, 1)), "pay": np.full((n, 1), 0.5)}
 
 
-def _cost_draw(model_p50: np.ndarray, error: np.ndarray, value: np.ndarray, accuracy: np.ndarray,
-               z: np.ndarray) -> np.ndarray:
-    """Per element: the study figure drawn within its class accuracy (split-normal through
-    value x (1 -/+ accuracy) at the P10/P90), else the model's P50 times its empirical error."""
+def _cost_draw(model: np.ndarray, value: np.ndarray, accuracy: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """Rows x draws: the row's study figure ``value`` drawn within its class accuracy (split-normal
+    through value x (1 -/+ accuracy) at the P10/P90) at ``z``, else the ``model`` draw."""
     acc = np.nan_to_num(accuracy)
-    own = draw((value * (1 - acc), value, value * (1 + acc)), z, True)[:, 0]
-    return np.where(np.isfinite(value), own, model_p50 * error)
+    own = draw((value * (1 - acc), value, value * (1 + acc)), z, True)
+    return np.where(np.isfinite(value)[:, None], own, model)
 
 
 def evaluate(inputs: dict, params: dict, settings, z: dict, only=None) -> dict:
@@ -116,8 +115,9 @@ def evaluate(inputs: dict, params: dict, settings, z: dict, only=None) -> dict:
     design = np.where(np.isfinite(own("a_thr")), own("a_thr"), design)
     spread = throughput_residual(params["production"], flat(z["throughput"])).reshape(shape)
     thr = np.where(np.isfinite(own("a_thr")), design, design * spread)
+    error = {k: cost_residual(params["costs"], k, np.broadcast_to(z[k], shape)) for k in ("capex", "opex")}
     base = {"get": get, "treo": treo, "ndpr": ndpr, "dytb": dytb, "mineable": mineable, "design": design,
-            "thr": thr, "own": own, "col": col, "flat": flat, "shape": shape, "pick": pick}
+            "thr": thr, "own": own, "col": col, "shape": shape, "pick": pick, "on": on, "error": error}
     fixed = on & (row["a_product"] != "")
     choice = PRODUCTS if (~fixed).any() else ("",)  # every row with its study's product: one option
     options = [np.where(fixed, row["a_product"], p) for p in choice]
@@ -160,8 +160,7 @@ def choose_product(options: list[dict]) -> dict:
 
 def _project(b: dict, params: dict, settings, z: dict, product: np.ndarray) -> dict:
     """The screening project of every row and draw when it sells ``product`` (one per row)."""
-    row, own, col, flat, shape, get = params["_row"], b["own"], b["col"], b["flat"], b["shape"], b["get"]
-    model_z = lambda name: flat(z[name])[:, None]  # noqa: E731  (one draw per row and draw index)
+    row, own, col, shape, get = params["_row"], b["own"], b["col"], b["shape"], b["get"]
     thr, design, ndpr, dytb = b["thr"], b["design"], b["ndpr"], b["dytb"]
     recovery = predict_recovery(params["production"], row["minerals"], product)
     rec = np.clip(draw(recovery, np.broadcast_to(z["recovery"], shape), False), 0.01, 1.0)
@@ -179,16 +178,15 @@ def _project(b: dict, params: dict, settings, z: dict, product: np.ndarray) -> d
     ndpr_tpa = np.where(np.isfinite(ndpr_out), ndpr_out * settings.recovery_factor, treo_tpa * ndpr / 100)
     dytb_tpa = np.minimum(treo_tpa * dytb / 100, np.maximum(treo_tpa - ndpr_tpa, 0.0))
 
-    prod_flat, type_flat = flat(product[:, None]), flat(row["deposit_type"][:, None])
-    accuracy = flat(own("a_accuracy"))
+    kind = (product[:, None], row["deposit_type"][:, None])  # one per row, beside rows x draws
+    study = lambda key: np.where(b["on"], row[key], np.nan)  # noqa: E731  (per row)
+    accuracy = study("a_accuracy")
     # costs are sized on the design throughput (the model's P50 or the study's) for the product;
     # a throughput draw moves revenue and opex together (opex is per tonne of ore)
-    capex = _cost_draw(predict_capex(params["costs"], design.ravel(), prod_flat, type_flat)[1],
-                       cost_residual(params["costs"], "capex", flat(z["capex"])), flat(own("a_capex")),
-                       accuracy, model_z("capex")).reshape(shape) * settings.capex_factor
-    opex_t = _cost_draw(predict_opex(params["costs"], design.ravel(), prod_flat, type_flat)[1],
-                        cost_residual(params["costs"], "opex", flat(z["opex"])), flat(own("a_opex")),
-                        accuracy, model_z("opex")).reshape(shape) * settings.opex_factor
+    capex = _cost_draw(predict_capex(params["costs"], design, *kind)[1] * b["error"]["capex"],
+                       study("a_capex"), accuracy, np.broadcast_to(z["capex"], shape)) * settings.capex_factor
+    opex_t = _cost_draw(predict_opex(params["costs"], design, *kind)[1] * b["error"]["opex"],
+                        study("a_opex"), accuracy, np.broadcast_to(z["opex"], shape)) * settings.opex_factor
 
     by_product = pd.Series(product)
     low, high = (by_product.map({k: v[i] for k, v in params["payability"].items()}).to_numpy(float)[:, None]
