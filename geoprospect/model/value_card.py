@@ -33,7 +33,9 @@ __all__ = ["COLUMNS", "summary", "validate_against_studies", "why", "write_card"
 DATA_FILES = ("ree_deposits_global.csv", "studies.csv", "deposits.geojson", "projects.geojson",
               "country_terms.csv", "prices.csv", "costs.csv", "price_scenarios.csv")
 TOP_COLUMNS = ("rank", "name", "country", "ndpr_oxide_tpa", "capex_musd", "npv_musd", "npv_musd_p10",
-               "npv_musd_p50", "npv_musd_p90", "flags")
+               "npv_musd_p50", "npv_musd_p90", "product", "study_basis", "flags")
+TEXT_COLUMNS = ("rank", "name", "country", "product", "study_basis", "flags")
+"""Columns of the top-15 table printed as they are (the others are numbers)."""
 
 
 # ---------------------------------------------------------------- the card
@@ -300,7 +302,7 @@ def write_card(path, params: dict, validation: pd.DataFrame, top15: pd.DataFrame
         scenario = top15.attrs.get("price_scenario")
         out += ["", "## Bundled top 15", ""] + ([f"Price scenario: {scenario}.", ""] if scenario else [])
         cols = [c for c in TOP_COLUMNS if c in top15]
-        out += _md(cols, [[_f(r[c], ",.0f") if c not in ("name", "country", "flags", "rank") else r[c]
+        out += _md(cols, [[_f(r[c], ",.0f") if c not in TEXT_COLUMNS else r[c]
                            for c in cols] for _, r in top15.iterrows()])
         out += [""] + [f"- **{r['name']}** — {why(r)}" for _, r in top15.iterrows()]
     target = Path(path)
