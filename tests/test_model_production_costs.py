@@ -16,6 +16,7 @@ from geoprospect.model.costs import (
     evaluate_costs,
     fit_costs,
     fit_power_law,
+    fit_product_power_law,
     predict_capex,
     predict_opex,
 )
@@ -44,19 +45,22 @@ def costs():
 
 
 def synthetic_studies(n: int = 24, *, product_effect: float = 0.0, noise: float = 0.15,
-                      seed: int = 1) -> pd.DataFrame:
+                      seed: int = 1, type_effect: float = 0.0) -> pd.DataFrame:
     """Studies whose capex and opex (per t ore) follow a power law in throughput times a product
-    factor, in USD of 2024 (the base year: no conversion, no escalation)."""
+    factor (and a deposit-type factor on capex), in USD of 2024 (the base year: no conversion,
+    no escalation)."""
     rng = np.random.default_rng(seed)
     thr = 10 ** rng.uniform(-1, 1, n)
     product = np.array(PRODUCTS)[rng.integers(0, 3, n)]
     factor = np.where(product == "separated_oxide", 10 ** product_effect, 1.0)
     eps = 10 ** rng.normal(0, noise, n)
+    dtype = np.array(DEPOSIT_TYPES)[rng.integers(0, 3, n)]
+    factor = factor * np.where(dtype == DEPOSIT_TYPES[0], 10 ** type_effect, 1.0)
     return pd.DataFrame({
         "project": [f"p{i:02d}" for i in range(n)], "deposit_id": [f"d{i:02d}" for i in range(n)],
         "study_year": 2024, "mine_plan_mt": thr * 15, "ore_throughput_mtpa": thr,
         "resource_mt": thr * 60, "recovery_pct": rng.uniform(50, 85, n), "product": product,
-        "deposit_type": np.array(DEPOSIT_TYPES)[rng.integers(0, 3, n)],
+        "deposit_type": dtype,
         "main_ree_minerals": np.array(["monazite", "bastnaesite;apatite", "ionic"])[rng.integers(0, 3, n)],
         "capex_value": 250 * thr ** 0.6 * factor * eps, "capex_currency": "USD",
         "opex_value": 12 * thr ** -0.2 * eps, "opex_currency": "USD", "opex_unit": "per t ore",
@@ -91,6 +95,35 @@ def test_fit_costs_recovers_power_law_on_noise_free_studies():
     assert params["opex"]["B"] == pytest.approx(-0.2, rel=1e-9)
 
 
+def test_product_power_law_recovers_intercepts_and_orders_them():
+    x = np.tile(np.logspace(-1, 1, 6), 3)
+    product = np.repeat(np.array(PRODUCTS), 6)
+    a = np.repeat([100.0, 200.0, 400.0], 6)
+    law = fit_product_power_law(x, a * x ** 0.5, product, min_exponent=0.0)
+    assert law["B"] == pytest.approx(0.5) and 10 ** law["log_a"] == pytest.approx([100, 200, 400])
+    # a separated oxide cheaper than a mixed chemical is pooled with it (each step adds a plant)
+    law = fit_product_power_law(x, np.repeat([100.0, 400.0, 200.0], 6) * x ** 0.5, product)
+    assert 10 ** law["log_a"] == pytest.approx([100, np.sqrt(400 * 200), np.sqrt(400 * 200)])
+    # a product with too few rows takes the pooled intercept
+    keep = product != "separated_oxide"
+    keep[-1] = True
+    law = fit_product_power_law(x[keep], (a * x ** 0.5)[keep], product[keep])
+    assert law["log_a"][2] >= law["log_a"][1] and law["n_product"][2] == 1
+
+
+@pytest.mark.parametrize("target", ["capex", "opex"])
+def test_product_costs_monotone_in_throughput_and_along_the_chain(costs, target):
+    grid = np.logspace(-2, 2, 100)
+    predict = predict_capex if target == "capex" else predict_opex
+    annual = [predict(costs, grid, p, "carbonatite")[1] * (grid if target == "opex" else 1.0)
+              for p in PRODUCTS]
+    for a in annual:
+        assert np.all(np.diff(a) >= -1e-9 * a[:-1])
+    assert np.all(annual[0] <= annual[1] + 1e-9) and np.all(annual[1] <= annual[2] + 1e-9)
+    assert costs[target]["chosen"] == "baseline" or costs["card"][target]["chosen"] == "learned"
+    assert "median_abs_log10_err_pooled" in costs["card"][target]
+
+
 # ---------------------------------------------------------------- monotone and ordered bands
 @pytest.mark.parametrize("chosen", ["baseline", "learned"])
 def test_capex_never_decreases_with_throughput(costs, chosen):
@@ -119,11 +152,44 @@ def test_bands_are_ordered(production, costs):
 
 
 # ---------------------------------------------------------------- mineable tonnage, recovery
-def test_mineable_tonnage_prefers_reserve_then_scaled_resource(production):
-    r = production["mineable_ratio"]
-    assert 0 < r < 1
+def test_mineable_tonnage_prefers_reserve_then_the_model(production):
+    m = production["mineable"]
+    assert 0 < m["ratio"] < 1 and m["n"] >= 8
     out = mineable_tonnage(production, [261.0, 100.0, np.nan], [np.nan, 20.0, np.nan])
-    assert out[0] == pytest.approx(261 * r) and out[1] == 20.0 and np.isnan(out[2])
+    assert out[1] == 20.0 and np.isnan(out[2])
+    p = copy.deepcopy(production)
+    p["mineable"]["chosen"] = "baseline"
+    assert mineable_tonnage(p, [261.0], [np.nan])[0] == pytest.approx(261 * m["ratio"])
+    p["mineable"]["chosen"] = "learned"
+    est = m["estimator"]
+    expected = min(10 ** (est.intercept_ + est.coef_[0] * np.log10(261.0)), 261.0)
+    assert mineable_tonnage(p, [261.0], [np.nan])[0] == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("chosen", ["baseline", "learned"])
+def test_mineable_never_falls_with_resource_nor_exceeds_it(production, chosen):
+    p = copy.deepcopy(production)
+    p["mineable"]["chosen"] = chosen
+    grid = np.logspace(-2, 4, 300)
+    for z in (None, -2.0, 0.0, 1.5):
+        plan = mineable_tonnage(p, grid, np.full(grid.size, np.nan), z)
+        assert np.all(np.diff(plan) >= -1e-12 * plan[:-1]) and np.all(plan <= grid * (1 + 1e-12))
+
+
+def test_mineable_learned_from_plans_and_throughput_times_life():
+    # plans follow 2 x resource^0.6: the log-log fit recovers it; a study without a published
+    # plan counts its throughput x life
+    df = synthetic_studies(noise=0.0)
+    df["resource_mt"] = 10 ** np.linspace(0.5, 3, len(df))
+    plan = 2.0 * df["resource_mt"] ** 0.6
+    half = np.arange(len(df)) % 2 == 0
+    df["mine_plan_mt"] = np.where(half, plan, np.nan)
+    df["mine_life_yr"] = 20.0
+    df["ore_throughput_mtpa"] = np.where(half, df["ore_throughput_mtpa"], plan / 20.0)
+    p = fit_production(df, seed=0, nested=False)
+    assert p["mineable"]["n"] == len(df)
+    assert p["mineable"]["estimator"].coef_[0] == pytest.approx(0.6, abs=1e-3)
+    assert p["card"]["mineable"]["chosen"] == "learned"
 
 
 def test_recovery_per_mineral_median_pooled_when_few():
@@ -147,7 +213,8 @@ def test_evaluate_returns_card_keys_on_bundled_studies():
         assert card["n"] >= 3 and 0 <= card["coverage_p10_p90"] <= 1
         if card["chosen"] == "learned":
             assert card["ci_high"] < 0
-    assert set(ev_p["card"]) == {"throughput", "recovery"} and set(ev_c["card"]) == {"capex", "opex"}
+    assert set(ev_p["card"]) == {"throughput", "mineable", "recovery"}
+    assert set(ev_c["card"]) == {"capex", "opex"}
 
 
 def test_baseline_chosen_when_ci_includes_zero():
@@ -157,7 +224,9 @@ def test_baseline_chosen_when_ci_includes_zero():
 
 
 def test_learned_chosen_when_it_clearly_wins():
-    card = evaluate_costs(synthetic_studies(n=30, product_effect=0.8, noise=0.05), seed=0)["card"]["capex"]
+    # the baseline tells products apart but not deposit types: a strong type effect is the
+    # learned model's to find
+    card = evaluate_costs(synthetic_studies(n=30, type_effect=0.8, noise=0.05), seed=0)["card"]["capex"]
     assert card["ci_high"] < 0 and card["chosen"] == "learned"
     assert card["median_abs_log10_err_learned"] < card["median_abs_log10_err_baseline"]
 

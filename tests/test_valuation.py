@@ -576,19 +576,18 @@ def test_golden_order_at_the_studies_price(params):
         assert out[f"value_{p}_musd"].iloc[0] > out[f"value_{p}_musd"].iloc[2]
 
 
-def test_order_at_the_market_2024_price_follows_the_sign_of_the_margin(params):
-    # At the 2024 market deck the mid deposit (20 Mt at 1.5 %) does not cover its operating cost
-    # (revenue below opex every year), so building it loses capex plus every year's loss, while
-    # the tiny one loses its capex over a life of a few years: among projects that lose money
-    # every year the NPV is the loss of building them, and the shorter loss is the smaller. The
-    # big deposit still pays. The ranking is meant to be read at a long-term deck (above).
+def test_order_at_the_market_2024_price_follows_the_margin(params):
+    # At the 2024 market deck the big deposit still pays. The mid deposit (20 Mt at 1.5 %: a plan
+    # of about 12 Mt by the studies' resource-to-plan fit, some 1 Mt/yr for 12 years) covers its
+    # operating cost but not its capex, so its NPV is a loss; the tiny one loses money every year
+    # and ranks last. The ranking is meant to be read at a long-term deck (above).
     s = ValueSettings(price_scenario("market-2024"), draws=200, seed=0)
     out, _ = value(params, GOLDEN, GOLDEN_COST, s)
     ebitda = _ebitda(params, out, GOLDEN_COST)
     assert out["npv_musd"].iloc[0] > 0 and ebitda[0] > 0
-    assert (ebitda[1:] < 0).all()
-    assert out["mine_life_yr"].iloc[2] < out["mine_life_yr"].iloc[1]
-    assert rank_order(out).tolist() == [1, 3, 2]
+    assert ebitda[1] > 0 > out["npv_musd"].iloc[1]
+    assert ebitda[2] < 0 and out["mine_life_yr"].iloc[2] < out["mine_life_yr"].iloc[1]
+    assert rank_order(out).tolist() == [1, 2, 3]
 
 
 def test_rank_does_not_depend_on_the_ids(params):
@@ -597,3 +596,74 @@ def test_rank_does_not_depend_on_the_ids(params):
         out, _ = value(params, GOLDEN.assign(id=ids), GOLDEN_COST)
         ranks.append(rank_order(out).tolist())
     assert ranks[0] == ranks[1]  # got [1, 2, 3] vs [3, 1, 2]
+
+
+# --- the product: the developer's choice where no study names it ----------------------------------
+
+def _forced(params, frame, cost, s, product):
+    """NPV draws (rows x draws) of ``frame`` with every row's product fixed to ``product`` ("" =
+    the valuation's choice), through the same inputs and draws as :func:`value_rows`."""
+    from scipy.special import ndtri
+
+    from geoprospect.model.montecarlo import market_draws, row_keys, uniform
+    from geoprospect.model.screening import DRAWN, central_draws, evaluate
+    from geoprospect.model.valuation import _inputs, reference_tables, row_attributes
+
+    p = {**params, **reference_tables()}
+    row = row_attributes(frame, p)
+    row["a_product"] = np.full(len(frame), product, dtype=object)
+    p["_row"] = row
+    inputs = _inputs(frame, np.asarray(cost, float), p)[0]
+    keys = row_keys(frame)
+    z = {name: ndtri(uniform(keys, s.draws, i, s.seed)) for i, name in enumerate(DRAWN)}
+    z["price"], z["pay"] = market_draws(s.draws, s.seed), uniform(keys, s.draws, len(DRAWN), s.seed)
+    out = evaluate(inputs, p, s, z if s.draws > 0 else central_draws(len(frame)))
+    return out["npv"], out["product"]
+
+
+def test_the_chosen_product_never_has_a_lower_npv_than_the_others(params):
+    # in every draw of every row the chosen product's NPV is the best of the three; and the rows
+    # do not all choose the same product (the check is not vacuous)
+    from geoprospect.io.terms import PRODUCTS
+
+    s = ValueSettings(price_scenario("studies-long-term"), draws=32, seed=0)
+    frame = LAYER.drop(index=2).reset_index(drop=True)  # the occurrence has no resource to plan on
+    cost = np.delete(LAYER_COST, 2)
+    chosen, _ = _forced(params, frame, cost, s, "")
+    forced = {p: _forced(params, frame, cost, s, p)[0] for p in PRODUCTS}
+    for p, v in forced.items():
+        assert np.all(chosen >= v - 1e-9 * np.maximum(1.0, np.abs(v))), p
+    best = np.max(np.stack(list(forced.values())), axis=0)
+    np.testing.assert_allclose(chosen, best, rtol=1e-12)
+    out, _ = value(params, frame, cost, s)
+    assert len(set(out["product"])) >= 2 and set(out["product"]) <= set(PRODUCTS)
+
+
+def test_a_study_product_is_kept_and_a_row_without_one_chooses(params):
+    # Kangankunde's own study sells a concentrate: that stays its product; the same resource
+    # under another id (no study) takes the product the valuation chooses
+    frame = pd.DataFrame([{**BASE, "id": "mwi-kangankunde", "country": "MWI", "admin1": None,
+                           "resource_mt": 261.0, "treo_pct": 2.19},
+                          {**BASE, "id": "not-a-bundled-id", "country": "MWI", "admin1": None,
+                           "resource_mt": 261.0, "treo_pct": 2.19}])
+    out, _ = value(params, frame, [100.0, 100.0])
+    assert out["product"].iloc[0] == "concentrate" and out["study_basis"].iloc[1] == "model"
+    forced = {p: _forced(params, frame.iloc[1:], [100.0], ValueSettings(price_scenario("market-2024"),
+                                                                        draws=0, seed=0), p)[0]
+              for p in ("concentrate", "mixed_chemical", "separated_oxide")}
+    best = max(forced, key=lambda p: float(np.ravel(forced[p])[0]))
+    assert out["product"].iloc[1] == best
+
+
+def test_row_coproducts_count_without_anchors_but_not_its_throughput(params):
+    from geoprospect.model.valuation import reference_tables, row_attributes
+
+    frame = pd.DataFrame([{**BASE, "id": "sands", "deposit_type": "heavy_mineral_sands",
+                           "ore_throughput_mtpa": 10.0, "zircon_tpa": 50_000.0, "rutile_tpa": 5_000.0}])
+    p = {**params, **reference_tables()}
+    prices = p["coproduct_prices"]
+    per_t = (50_000.0 * prices["zircon"] + 5_000.0 * prices["rutile"]) / 10e6
+    for anchors in (True, False):
+        row = row_attributes(frame, p, anchors=anchors)
+        assert row["coproduct_usd_t"][0] == pytest.approx(per_t)
+        assert np.isfinite(row["a_thr"][0]) == anchors

@@ -105,3 +105,63 @@ def test_write_card(tmp_path, params, validated):
     sentence = why(top.iloc[1])
     assert "conditional" in sentence and "unlicensed" in sentence and "ndpr_pct, dytb_pct" in sentence
     assert "risk -150 MUSD" in sentence
+
+
+def test_validation_keeps_the_screening_components(validated):
+    from geoprospect.model.value_validation import COMPONENTS
+
+    for c in COMPONENTS:
+        assert f"screening_{c}" in validated.columns
+    assert validated["screening_product"].isin(["concentrate", "mixed_chemical", "separated_oxide"]).all()
+    v = validated
+    assert (v["screening_opex_musd_yr"] > 0).all() and (v["screening_capex_musd"] > 0).all()
+    assert (v["screening_ebitda_musd_yr"] <= v["screening_revenue_musd_yr"] - v["screening_opex_musd_yr"]
+            + 1e-9).all()
+
+
+def test_component_ratios_against_the_study_figures(validated):
+    from geoprospect.model.value_diagnosis import COMPONENT_NAMES, component_ratios, study_components
+
+    comp = component_ratios(validated)
+    assert list(comp.index) == list(COMPONENT_NAMES.values())
+    own = study_components().loc["kangankunde-stage1-fs-2024"]
+    row = validated.set_index("study_id").loc["kangankunde-stage1-fs-2024"]
+    one = component_ratios(validated[validated["study_id"] == "kangankunde-stage1-fs-2024"])
+    assert one.loc["initial capex", "n"] == 1
+    ratio = row["screening_capex_musd"] / own["capex_musd"]
+    assert one.loc["initial capex", "median_ratio"] == pytest.approx(ratio)
+    assert one.loc["NdPr oxide output", "n"] == 0  # the study publishes no NdPr output
+
+
+def test_engine_check_reproduces_the_cash_flow_engine(params, validated):
+    from geoprospect.model.economics import BUILD_YEARS, Project, npv
+    from geoprospect.model.value_diagnosis import engine_check
+
+    base = engine_check(validated, params).set_index("study_id")
+    # Kangankunde stage 1: its own capex, EBITDA (after royalties) and life, post-tax at 8 %,
+    # Malawi's tax and free carry
+    from geoprospect.io.studies import standard_studies
+    from geoprospect.io.terms import country_terms
+
+    s = standard_studies().set_index("study_id").loc["kangankunde-stage1-fs-2024"]
+    t = country_terms(["MWI"]).iloc[0]
+    project = Project(capex=s["capex_real_usd_m"], revenue=s["ebitda_real_usd_m_yr"], opex=0.0,
+                      life=s["mine_life_yr"], royalty=0.0, tax=t["tax_pct"] / 100, carry=t["carry_pct"] / 100)
+    expected = float(npv(project, 0.08))
+    assert base.loc["kangankunde-stage1-fs-2024", "engine_npv_musd"] == pytest.approx(expected)
+    worse = engine_check(validated, params, capex_factor=1.26, first_year_shortfall=0.3).set_index("study_id")
+    dearer = Project(**{**vars(project), "capex": 1.26 * s["capex_real_usd_m"]})
+    first = dearer.operating()[0] * 1.08 ** -BUILD_YEARS  # the first production year's cash flow
+    assert worse.loc["kangankunde-stage1-fs-2024", "engine_npv_musd"] == pytest.approx(
+        float(npv(dearer, 0.08)) - 0.3 * first, rel=1e-9)
+    assert worse.loc["kangankunde-stage1-fs-2024", "engine_npv_musd"] < expected
+
+
+def test_gap_by_group_counts(validated):
+    from geoprospect.model.value_diagnosis import gap_by_group
+
+    g = gap_by_group(validated)
+    assert g.loc["all", "n"] == len(validated)
+    assert g.loc["study before 2015", "n"] + g.loc["study from 2015", "n"] == len(validated)
+    assert g.loc["screen chose the study's product", "n"] + g.loc["screen chose another product", "n"] \
+        == len(validated)

@@ -176,7 +176,9 @@ def standard_studies(studies: pd.DataFrame | None = None) -> pd.DataFrame:
         study's mine plan over its life, else TREO output over feed grade x recovery) with
         ``throughput_basis``; ``product_treo_tpa_used`` (published, else NdPr t/yr / NdPr share,
         else ore x feed grade x recovery) with ``product_treo_basis``;
-        ``opex_real_usd_t_ore`` and ``opex_basis_used``; ``coproduct_usd_m_yr`` (real USD a year:
+        ``opex_real_usd_t_ore`` and ``opex_basis_used``; ``revenue_real_usd_m_yr`` and
+        ``ebitda_real_usd_m_yr`` (the published annual revenue and EBITDA, real USD of
+        :data:`BASE_YEAR`, escalated as the costs); ``coproduct_usd_m_yr`` (real USD a year:
         priced outputs at deck prices, else the published co-product share of revenue) with
         ``coproduct_basis``; ``npv_usd_m`` (nominal, the study's money) and ``npv_basis_used``.
     """
@@ -230,8 +232,12 @@ def standard_studies(studies: pd.DataFrame | None = None) -> pd.DataFrame:
          basis == "per_year"],
         [opex * 1e3 * df["product_treo_tpa_used"].to_numpy(float), opex * 1e3 * ndpr_tpa, opex * ore_t,
          opex * conc_t, opex * 1e6], np.nan)
+    money = _currency(df, "npv_currency")
+    for col, name in (("annual_revenue_value", "revenue_real_usd_m_yr"), ("annual_ebitda_value",
+                                                                          "ebitda_real_usd_m_yr")):
+        df[name] = _to_usd(_num(df, col), money, year, stated, study_cur)[0] * escal
     revenue = _num(df, "annual_revenue_value") - _num(df, "annual_ebitda_value")
-    rev_usd, rev_how = _to_usd(revenue, _currency(df, "npv_currency"), year, stated, study_cur)
+    rev_usd, rev_how = _to_usd(revenue, money, year, stated, study_cur)
     from_ebitda = ~np.isfinite(annual) & np.isfinite(rev_usd)
     annual = np.where(from_ebitda, rev_usd * 1e6, annual)
     basis = np.where(from_ebitda, "revenue - EBITDA (royalties included)", basis)

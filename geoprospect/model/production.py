@@ -8,6 +8,13 @@ every field it needs. Validation is leave-one-project-out: a project never sees 
   reserve, never the headline resource). Baseline: Taylor's rule (1977), life = 0.2 x
   tonnes^0.25 years, throughput = tonnage / life. Learned: Huber log-log fit ``log10 throughput
   = a + b log10 mine_plan_mt``, ``b >= 0``. Mine life follows as tonnage / throughput.
+* **Mineable tonnage** (a mine plan, Mt) from the headline resource (Mt), for a deposit with no
+  reserve. A study's plan is its ``mine_plan_mt``, else its ore throughput x mine life (the ore it
+  plans to treat). Baseline: the median plan / resource ratio (a constant share). Learned: Huber
+  log-log fit ``log10 plan = a + b log10 resource`` with ``0 <= b <= 1`` (more resource never
+  means a smaller plan, nor a plan growing faster than the resource); plans are capped at the
+  resource. Studies plan some 15-40 years whatever the resource, so a constant share mines small
+  deposits too little and giant ones too much.
 * **Recovery** (overall REO recovery, ore to final product, fraction). Baseline: median per
   main mineral (first listed REE mineral: monazite, bastnaesite incl. parisite and synchysite,
   xenotime, ionic, other); pooled median when a class has < ``MIN_CLASS_ROWS`` projects or the
@@ -106,6 +113,37 @@ def _throughput_data(df: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, np.nda
     return rows, lt[:, 0], lt[:, 1]
 
 
+# ---------------------------------------------------------------- mineable tonnage
+def _mineable_data(df: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Latest study per project with a resource and a plan (published, else throughput x life):
+    log10 resource and log10 plan."""
+    num = lambda c: pd.to_numeric(df[c], errors="coerce")  # noqa: E731
+    plan = num("mine_plan_mt")
+    plan = plan.where(plan.gt(0), num("ore_throughput_mtpa") * num("mine_life_yr"))
+    rows = latest(df.assign(plan_mt=plan), ["resource_mt", "plan_mt"])
+    lt = np.log10(rows[["resource_mt", "plan_mt"]].to_numpy(float))
+    return rows, lt[:, 0], lt[:, 1]
+
+
+def _mineable_fit(lx: np.ndarray, ly: np.ndarray) -> HuberRegressor:
+    """Huber log-log fit of plan on resource, slope held within [0, 1]."""
+    est = HuberRegressor(epsilon=1.35, alpha=1e-4, max_iter=1000).fit(lx[:, None], ly)
+    slope = float(np.clip(est.coef_[0], 0.0, 1.0))
+    if slope != est.coef_[0]:
+        est.coef_[0] = slope
+        est.intercept_ = float(np.median(ly - slope * lx))
+    return est
+
+
+def _mineable_predict(p: dict, lr: np.ndarray) -> np.ndarray:
+    """log10 plan of log10 resources by the chosen mineable model (never above the resource)."""
+    if p["chosen"] == "learned" and lr.size:
+        mid = p["estimator"].predict(lr.reshape(-1, 1)).reshape(lr.shape)
+    else:
+        mid = lr + np.log10(p["ratio"])
+    return np.minimum(mid, lr)
+
+
 # ---------------------------------------------------------------- recovery
 def _main_class(m: object) -> int:
     first = m.split(";")[0].strip().lower() if isinstance(m, str) else ""
@@ -183,6 +221,24 @@ def evaluate_production(studies: pd.DataFrame | None = None, *, seed: int = 0,
     out = {"projects_throughput": rows["_key"].to_numpy(str), "pred_throughput_baseline": pb,
            "pred_throughput_learned": pl, "log10_throughput": ly}
 
+    mrows, mx, my = _mineable_data(df)
+
+    def mb(tr, te):  # the median plan / resource share of the other projects
+        share = float(np.median(my[tr] - mx[tr])) if tr.size else np.log10(0.2)
+        return np.minimum(mx[te] + share, mx[te])
+
+    def ml(tr, te):
+        if tr.size < 3:
+            return mb(tr, te)
+        return np.minimum(_mineable_fit(mx[tr], my[tr]).predict(mx[te][:, None]), mx[te])
+
+    (mpb, mcb), (mpl, mcl) = loo(mb, my, nested=nested), loo(ml, my, nested=nested)
+    card["mineable"] = evaluation_card(my, mpb, mpl, mcb, mcl, baseline="median_plan_share",
+                                       learned="huber_loglog_resource", seed=seed, n_boot=n_boot,
+                                       note="plan = mine_plan_mt, else throughput x life.")
+    out.update(projects_mineable=mrows["_key"].to_numpy(str), pred_mineable_baseline=mpb,
+               pred_mineable_learned=mpl)
+
     cls, X, ry, rkeys = _recovery_data(df)
 
     def rb(tr, te):
@@ -222,20 +278,26 @@ def fit_production(studies: pd.DataFrame | None = None, *, seed: int = 0, nested
         Plain values and scikit-learn estimators only (skops-safe): ``kind``, ``card``,
         ``throughput`` (Taylor constants, the fitted ``HuberRegressor``, residual bands of both
         models, ``chosen``), ``recovery`` (class names, class medians, ridge, bands, chosen),
-        ``mineable_ratio`` (median mine_plan_mt / resource_mt over projects with both) and
-        ``throughput_range_mtpa`` (the studied range, for the caller's caps).
+        ``mineable`` (``ratio``: the median plan / resource share, ``n``, the log-log
+        ``estimator``, bands, centred residuals, ``chosen``) and ``throughput_range_mtpa`` (the
+        studied range, for the caller's caps).
     """
     df = _studies(studies)
     ev = evaluate_production(df, seed=seed, nested=nested)
     card, (_, lx, ly) = ev["card"], _throughput_data(df)
-    both = latest(df, ["mine_plan_mt", "resource_mt"])
-    ratio = (both["mine_plan_mt"] / both["resource_mt"]).to_numpy(float)
     thr = {"taylor_coef": TAYLOR_COEF, "taylor_exp": TAYLOR_EXP, "estimator": _huber(lx, ly),
            "band_baseline": np.array(band(ly - ev["pred_throughput_baseline"])),
            "band_learned": np.array(band(ly - ev["pred_throughput_learned"])),
            "residuals_baseline": centred_residuals(ly - ev["pred_throughput_baseline"]),
            "residuals_learned": centred_residuals(ly - ev["pred_throughput_learned"]),
            "chosen": card["throughput"]["chosen"]}
+    _, mx, my = _mineable_data(df)
+    mine = {"ratio": float(10 ** np.median(my - mx)) if my.size else float("nan"), "n": int(my.size),
+            "estimator": _mineable_fit(mx, my), "chosen": card["mineable"]["chosen"],
+            "band_baseline": np.array(band(my - ev["pred_mineable_baseline"])),
+            "band_learned": np.array(band(my - ev["pred_mineable_learned"])),
+            "residuals_baseline": centred_residuals(my - ev["pred_mineable_baseline"]),
+            "residuals_learned": centred_residuals(my - ev["pred_mineable_learned"])}
     cls, X, ry, _ = _recovery_data(df)
     rec = {"classes": np.array(MINERAL_CLASSES), "class_median_log10": _class_medians(cls, ry),
            "products": np.array(PRODUCTS), "estimator": Ridge(alpha=1.0).fit(X, ry),
@@ -243,24 +305,34 @@ def fit_production(studies: pd.DataFrame | None = None, *, seed: int = 0, nested
            "band_learned": np.array(band(ry - ev["pred_recovery_learned"])),
            "chosen": card["recovery"]["chosen"]}
     return {"kind": "production", "seed": int(seed), "card": card, "throughput": thr, "recovery": rec,
-            "mineable_ratio": float(np.median(ratio)) if ratio.size else float("nan"),
-            "mineable_ratio_n": int(ratio.size), "life_diagnostic": ev["life"],
+            "mineable": mine, "life_diagnostic": ev["life"],
             "throughput_range_mtpa": 10 ** np.array([ly.min(), ly.max()])}
 
 
 # ---------------------------------------------------------------- predict
-def mineable_tonnage(params: dict, resource_mt, reserve_mt) -> np.ndarray:
-    """Mineable ore tonnage (Mt): the reserve when given, else resource x the fitted ratio.
+def mineable_tonnage(params: dict, resource_mt, reserve_mt, z=None) -> np.ndarray:
+    """Mineable ore tonnage (Mt): the reserve when given, else the plan the chosen mineable model
+    expects for the resource (never more than the resource); NaN where neither figure is given.
 
-    The ratio (``params["mineable_ratio"]``) is the median over studied projects of
-    ``mine_plan_mt / resource_mt`` (latest study with both; 0.18 over 8 bundled projects): a
-    headline resource is not a mine plan. NaN where neither figure is given.
+    Parameters
+    ----------
+    params : dict
+        From :func:`fit_production`.
+    resource_mt, reserve_mt : array_like
+        Headline resource and declared reserve (Mt), broadcast together.
+    z : array_like, optional
+        Standard-normal draws of the model's leave-one-out error (0 or None: its median); a
+        reserve is taken as given.
     """
-    ratio = float(_check(params, "mineable_ratio"))
+    p = _check(params, "mineable")
     res, rsv = np.broadcast_arrays(_arr(resource_mt), _arr(reserve_mt))
+    ok = np.isfinite(res) & (res > 0)
+    lr = np.log10(np.where(ok, res, 1.0))
+    lp = _mineable_predict(p, lr)
+    if z is not None:
+        lp = np.minimum(lp + residual_offset(p[f"residuals_{p['chosen']}"], np.broadcast_to(z, lp.shape)), lr)
     with np.errstate(invalid="ignore"):
-        return np.where(np.isfinite(rsv) & (rsv > 0), rsv,
-                        np.where(np.isfinite(res) & (res > 0), res * ratio, np.nan))
+        return np.where(np.isfinite(rsv) & (rsv > 0), rsv, np.where(ok, 10 ** lp, np.nan))
 
 
 def predict_throughput(params: dict, mineable_mt) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

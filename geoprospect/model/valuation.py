@@ -10,7 +10,8 @@ For one deposit (every step vectorised over rows; the models come from
 2. the deposit's own published study, when the bundled studies table has one for its id
    (:func:`geoprospect.io.studies.deposit_anchors`): its mine plan, throughput, product, TREO
    output, capex and opex replace the models' (``study_basis`` says which study); otherwise
-   production and costs come from the models fitted on all studies;
+   production and costs come from the models fitted on all studies, and the product (mineral
+   concentrate, mixed chemical or separated oxide) is the one with the higher NPV;
 3. revenue at the price scenario and the product's payability, co-products, logistics to the best
    compatible plant (bundled data only, never the other rows of the input), royalty, tax and the
    state's free carry, discounted at the base real rate plus the country risk premium;
@@ -49,12 +50,6 @@ screen's jurisdiction with a country risk premium of 0 (US, Canadian and Swedish
 SCORE_SCALE_MUSD = 500.0
 """``score = 100 / (1 + exp(-npv_musd / SCORE_SCALE_MUSD))`` (the median-input NPV): 50 at NPV 0,
 73 at +500 MUSD."""
-PRODUCT = "mixed_chemical"
-"""The product of a screening project without a study of its own: concentrate cracked to a mixed
-carbonate or chloride on or near site, sold at the payability of a mixed product (heavy-mineral
-sands and tailings sell a monazite concentrate instead: :data:`DEFAULT_PRODUCT`)."""
-DEFAULT_PRODUCT = {"heavy_mineral_sands": "concentrate", "tailings": "concentrate"}
-"""Deposit types whose usual product is a mineral concentrate, not a mixed chemical."""
 PILLARS = ("grade", "logistics", "risk")
 GROUPS = {"grade": ("resource_mt", "reserve_mt", "treo_pct", "ndpr_pct", "dytb_pct", "anchor",
                     "coproduct_usd_t"),
@@ -279,13 +274,17 @@ ROW_COPRODUCTS = ("zircon", "ilmenite", "rutile")
 
 
 def row_attributes(frame, params: dict | None = None, *, anchors: bool = True) -> dict:
-    """Per-row fixed inputs: main minerals, deposit type, default product, the published design
-    figures (``a_*``, NaN where none) and co-product value per tonne of ore.
+    """Per-row fixed inputs: main minerals, deposit type, the published design figures (``a_*``,
+    NaN where none; ``a_product`` empty where the row's product is the valuation's choice) and
+    co-product value per tonne of ore.
 
     Design figures come from the deposit's own study in the bundled table (by id), else from the
     row's own columns: ``ore_throughput_mtpa`` (published design or operating throughput), with
-    ``monazite_tpa`` (TREO output at the monazite TREO content) and ``zircon_tpa``,
-    ``ilmenite_tpa``, ``rutile_tpa`` (co-products at deck prices) over that throughput.
+    ``monazite_tpa`` (TREO output at the monazite TREO content). Co-products: the study's
+    published co-product revenue over its throughput, else the row's own ``zircon_tpa``,
+    ``ilmenite_tpa``, ``rutile_tpa`` at deck prices over its own ``ore_throughput_mtpa`` (USD per
+    tonne of ore: the co-product content of the deposit's ore, so it counts with ``anchors`` off
+    too, while that throughput is a design figure only with ``anchors`` on).
     """
     from geoprospect.io.schema import ree_minerals
 
@@ -293,7 +292,6 @@ def row_attributes(frame, params: dict | None = None, *, anchors: bool = True) -
     params = params or {}
     minerals = ree_minerals(frame).fillna("").astype(str).str.lower().to_numpy(dtype=object)
     dtype = pd.Series(_text(frame, "deposit_type")).fillna("").astype(str).str.lower().to_numpy(dtype=object)
-    default = np.array([DEFAULT_PRODUCT.get(t, PRODUCT) for t in dtype], dtype=object)
     ids = _text(frame, "id") if anchors and "id" in frame else np.full(n, None, dtype=object)
     a = deposit_anchors(ids)
     product = a["product"].where(a["product"].isin(PRODUCTS), "").to_numpy(dtype=object)
@@ -312,12 +310,14 @@ def row_attributes(frame, params: dict | None = None, *, anchors: bool = True) -
     monazite = _column(frame, "monazite_tpa") * monazite_treo_fraction()
     treo_out = np.where(use_row, monazite, treo_out)
     row_value = sum(np.nan_to_num(_column(frame, f"{m}_tpa")) * prices.get(m, 0.0) for m in ROW_COPRODUCTS)
+    row_thr = _column(frame, "ore_throughput_mtpa")
     with np.errstate(invalid="ignore", divide="ignore"):
-        coproduct = np.where(use_row & (coproduct == 0), row_value / (thr * 1e6), coproduct)
+        per_t = np.where(row_thr > 0, row_value / (row_thr * 1e6), 0.0)  # USD per t of the row's ore
+    coproduct = np.where(coproduct == 0, np.nan_to_num(per_t), coproduct)
     basis = np.where(use_row & (basis == ""), "published throughput" +
                      np.where(np.isfinite(monazite), " and monazite output", ""), basis)
     basis = np.where(basis == "", "model", basis)
-    return {"minerals": minerals, "deposit_type": dtype, "default_product": default, "a_product": product,
+    return {"minerals": minerals, "deposit_type": dtype, "a_product": product,
             "a_mineable": num("mine_plan_mt"), "a_thr": thr, "a_rec": num("recovery"),
             "a_treo_out": treo_out, "a_ndpr_out": num("ndpr_oxide_tpa"), "a_life": num("mine_life_yr"),
             "a_capex": num("capex_real_usd_m"), "a_opex": num("opex_real_usd_t_ore"),
