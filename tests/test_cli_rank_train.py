@@ -118,3 +118,9 @@ def test_rank_reports_raster_covariate_beside_score(tmp_path):
     assert "elevation" in got.columns
     # Malawi lies inside the raster (lon 30..50, lat -25..-5): every located row has a value
     assert got.loc[got["lon"].notna(), "elevation"].notna().all()
+
+
+def test_rank_with_nothing_left_is_a_one_line_error():
+    r = run("rank", "--country", "NPL", "--draws", "0")
+    assert r.exit_code == 2
+    assert "no deposits left to rank" in r.output and "Traceback" not in r.output

@@ -108,6 +108,16 @@ def test_missing_optional_values_stay_nan():
     assert errors_in(problems) == []
 
 
+def test_a_zero_tonnage_or_grade_is_read_as_unknown_with_a_warning():
+    raw = _frame(name=["A", "B", "C"], treo_pct=[0.0, 2.0, 1.0], resource_mt=[10.0, 0, 5.0])
+    out, problems = _check(raw)
+    assert out["treo_pct"].isna().tolist() == [True, False, False]
+    assert out["resource_mt"].isna().tolist() == [False, True, False]
+    assert errors_in(problems) == []
+    zero = [p for p in problems if p.severity == "warning" and "0 is not an estimate" in p.message]
+    assert sorted((p.row, p.field) for p in zero) == [(1, "treo_pct"), (2, "resource_mt")]
+
+
 def test_number_formats():
     raw = _frame(name=list("ABCDE"), resource_mt=["1,234.5", "2,5", "1,2,3", "inf", "12 "])
     out, problems = _check(raw)

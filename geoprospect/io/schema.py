@@ -25,6 +25,7 @@ class Column:
     minimum: float | None = None
     maximum: float | None = None
     choices: tuple[str, ...] = field(default_factory=tuple)
+    zero_is_unknown: bool = False  # 0 is no estimate (a placeholder): read as empty, with a warning
 
 
 STAGES = (
@@ -84,8 +85,9 @@ DEPOSIT_COLUMNS: tuple[Column, ...] = (
            choices=MINERALS),
     Column("stage", "str", choices=STAGES, description="development stage as of the source"),
     Column("owner", "str", description="owner or operator"),
-    Column("resource_mt", "float", "Mt ore", "mineral resource tonnage", minimum=0),
-    Column("treo_pct", "float", "% TREO in ore", "total rare-earth oxide grade", minimum=0, maximum=100),
+    Column("resource_mt", "float", "Mt ore", "mineral resource tonnage", minimum=0, zero_is_unknown=True),
+    Column("treo_pct", "float", "% TREO in ore", "total rare-earth oxide grade", minimum=0, maximum=100,
+           zero_is_unknown=True),
     Column("ndpr_pct", "float", "% of TREO", "Nd2O3+Pr6O11 share of TREO", minimum=0, maximum=100),
     Column("dytb_pct", "float", "% of TREO", "Dy2O3+Tb4O7 share of TREO", minimum=0, maximum=100),
     Column("th_ppm", "float", "ppm", "thorium (ThO2) in ore", minimum=0, maximum=1_000_000),

@@ -60,6 +60,11 @@ def _above(value, limit, unit) -> str:
     return f"{value:g} is above the maximum {limit:g} {unit}".rstrip()
 
 
+@rule("zero.unknown", "warning", "0 read as unknown (no estimate)")
+def _zero(value) -> str:
+    return "0 is not an estimate: read as unknown (leave the cell empty when there is none)"
+
+
 @rule("year.whole", "error", "not a whole year")
 def _fraction(value) -> str:
     return f"{value} is not a whole year"
@@ -247,7 +252,12 @@ def check(gdf, *, file: str | None = None, repair: bool = True):
                               "the location" + hint, "warning"))
     for col in DEPOSIT_COLUMNS:
         if col.name in out.columns and col.kind in ("float", "int"):
-            _check_numbers(out[col.name].to_numpy(dtype=float, na_value=np.nan), index, col, findings)
+            values = out[col.name].to_numpy(dtype=float, na_value=np.nan)
+            if col.zero_is_unknown and (zero := values == 0).any():
+                findings.add("zero.unknown", col.name, index[zero], value=values[zero])
+                out[col.name] = np.where(zero, np.nan, values)
+                values = np.where(zero, np.nan, values)
+            _check_numbers(values, index, col, findings)
     for name in CATEGORIES:
         if name in out.columns:
             choices = COLUMNS_BY_NAME[name].choices

@@ -263,7 +263,8 @@ def _tier(frame, imputed) -> np.ndarray:
     """``estimated`` where both a tonnage and a TREO grade are published; ``conditional`` where
     either was imputed (the value holds only if the deposit is what its type suggests) or the
     row's own class says there is no estimate."""
-    conditional = np.array([bool({"resource_mt", "treo_pct"} & set(str(v).split(";"))) for v in imputed])
+    conditional = np.array([bool({"resource_mt", "treo_pct"} & set(str(v).split(";"))) for v in imputed],
+                           dtype=bool)
     cls = _text(frame, "resource_class")
     conditional |= np.isin(cls.astype(str), ["no_estimate", "exploration_target"])
     return np.where(conditional, "conditional", "estimated")
