@@ -41,8 +41,7 @@ KEYS = {
     "apply_policies": list,
     "sources": list,
 }
-COLUMNS = (
-    "scenario",
+RANKED_COLUMNS = (
     "id",
     "name",
     "country",
@@ -51,6 +50,11 @@ COLUMNS = (
     "rank",
     "assigned_plant_id",
     "plant_id",
+)
+"""Columns of each scenario's ranking kept in the table."""
+COLUMNS = (
+    "scenario",
+    *RANKED_COLUMNS,
     "delta_npv_musd",
     "delta_rank",
     "plant_changed",
@@ -196,20 +200,7 @@ def run_scenarios(
         ranked = rank(
             deposits, valuation=valuation, scenario=what.route_scenario(base_scenario), routes=0, seed=seed
         )
-        cols = [
-            c
-            for c in (
-                "id",
-                "name",
-                "country",
-                "npv_musd",
-                "npv_musd_p50",
-                "rank",
-                "assigned_plant_id",
-                "plant_id",
-            )
-            if c in ranked
-        ]
+        cols = [c for c in RANKED_COLUMNS if c in ranked]
         part = pd.DataFrame(ranked[cols]).assign(
             scenario=what.name, scenario_label=what.label, scenario_as_of=what.as_of
         )
