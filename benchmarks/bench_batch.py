@@ -113,11 +113,11 @@ def floor(out: Path, model_path: Path | None = None, draws: int = 100, block: in
     import geopandas as gpd
 
     from geoprospect.core.geodesy import SphereIndex
+    from geoprospect.io.terms import product_treo_fraction
     from geoprospect.model.economics import Project, npv
-    from geoprospect.pipeline import Valuation
     from geoprospect.routes import RouteNetwork
 
-    conc = Valuation.load(model_path).params["concentrate_treo"]
+    conc = product_treo_fraction("concentrate")  # t TREO per t of concentrate shipped
     net = RouteNetwork.bundled()
     cols = ["capex_musd", "revenue_musd_yr", "opex_usd_per_kg", "treo_tpa", "cost_to_plant_usd_t",
             "mine_life_yr", "royalty_pct", "tax_pct", "state_carry_pct", "discount_rate_pct"]

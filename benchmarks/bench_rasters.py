@@ -70,6 +70,7 @@ result = {"cells": grid.width * grid.height, "inside": inside, "width": grid.wid
 if args["grade"]:
     import geopandas as gpd, shapely
     from geoprospect.core.geodesy import SphereIndex
+    from geoprospect.io.terms import product_treo_fraction
     from geoprospect.model.economics import Project, npv
     from geoprospect.pipeline import score_rows
     xs, ys = [], []
@@ -86,7 +87,7 @@ if args["grade"]:
     rng = np.random.default_rng(0)
     sample = frame(rng.choice(n, min(1000, n), replace=False))
     v = score_rows(sample, valuation=valuation, network=net).columns
-    conc = valuation.params["concentrate_treo"]
+    conc = product_treo_fraction("concentrate")
     arr = lambda c: np.resize(np.nan_to_num(v[c].to_numpy(float)), n)
     treo_tpa = arr("treo_tpa")
     opex = arr("opex_usd_per_kg") * treo_tpa / 1e3 + arr("cost_to_plant_usd_t") * treo_tpa / conc / 1e6

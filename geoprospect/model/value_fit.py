@@ -10,7 +10,7 @@ Examples
 >>> from geoprospect.model.value_fit import load_valuation
 >>> params = load_valuation()            # the bundled models/valuation.skops   # doctest: +SKIP
 >>> sorted(params)[:3]                                                         # doctest: +SKIP
-['concentrate_treo', 'costs', 'imputer']
+['costs', 'imputer', 'logistics_quantiles']
 """
 
 from __future__ import annotations
