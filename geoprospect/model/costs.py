@@ -326,7 +326,8 @@ def _predict(p: dict, throughput_mtpa, product, deposit_type) -> tuple[np.ndarra
     else:  # the power law per product: no deposit-type columns, the products indexed as given
         mid = _product_law(p, t, product)
     lo, hi = p[f"band_{p['chosen']}"]
-    return tuple(np.where(ok, 10 ** (mid + q), np.nan) for q in (lo, 0.0, hi))
+    p50 = np.where(ok, 10 ** mid, np.nan)  # one power over rows x draws; the band is a factor
+    return p50 * 10 ** lo, p50, p50 * 10 ** hi
 
 
 def predict_capex(params: dict, throughput_mtpa, product, deposit_type) -> tuple[np.ndarray, ...]:

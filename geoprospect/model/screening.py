@@ -32,7 +32,6 @@ belongs to the grade group: the reference project is always modelled.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from geoprospect.model.costs import PRODUCTS, cost_residual, predict_capex, predict_opex
 from geoprospect.model.economics import Project, npv
@@ -188,9 +187,9 @@ def _project(b: dict, params: dict, settings, z: dict, product: np.ndarray) -> d
     opex_t = _cost_draw(predict_opex(params["costs"], design, *kind)[1] * b["error"]["opex"],
                         study("a_opex"), accuracy, np.broadcast_to(z["opex"], shape)) * settings.opex_factor
 
-    by_product = pd.Series(product)
-    low, high = (by_product.map({k: v[i] for k, v in params["payability"].items()}).to_numpy(float)[:, None]
-                 for i in (0, 1))
+    uniq, which = np.unique(np.asarray(product, dtype=str), return_inverse=True)
+    per = lambda table: np.array([table.get(u, np.nan) for u in uniq], float)[which][:, None]  # noqa: E731
+    low, high = (per({k: v[i] for k, v in params["payability"].items()}) for i in (0, 1))
     pay = low + (high - low) * z["pay"]
     price = np.exp(params["price_sigma"] * z["price"])
     p = settings.prices
@@ -199,7 +198,7 @@ def _project(b: dict, params: dict, settings, z: dict, product: np.ndarray) -> d
         np.maximum(treo_tpa - ndpr_tpa - dytb_tpa, 0.0) * p.la_ce
     coproducts = thr * col(b["pick"]("coproduct_usd_t")[1])  # Mt x USD/t = USD million
     revenue = pay * price * oxide_value / 1e3 + coproducts  # t x USD/kg = kUSD; / 1e3 = USD M
-    conc_treo = by_product.map(params["product_treo_fraction"]).to_numpy(float)[:, None]
+    conc_treo = per(params["product_treo_fraction"])
     concentrate_t = treo_tpa / conc_treo
     opex = opex_t * thr + get["cost_to_plant_usd_t"] * concentrate_t / 1e6
     carry = col(b["pick"]("carry_pct")[1]) / 100
