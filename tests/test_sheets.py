@@ -204,11 +204,16 @@ def test_route_goes_through_the_assigned_plant(ranked):
     assert own.plant_id == row["plant_id"].iloc[0] and not own.assigned
     assert own.table["plants"].split(" > ")[0] == own.plant_id and own.note == ""
     assert len(own.legs) and set(own.legs["alternative"]) == {own.table["alternative"]}
-    row["assigned_plant_id"] = "mys-lynas-lamp-gebeng"
+    row["assigned_plant_id"] = "aus-iluka-eneabba"  # its offtaker's refinery
     row["assigned_share"] = 0.6
     assigned = sheet_route(row, net)
-    assert assigned.assigned and assigned.plant_id == "mys-lynas-lamp-gebeng"
-    assert "mys-lynas-lamp-gebeng" in assigned.table["plants"].split(" > ")
+    assert assigned.assigned and assigned.plant_id == "aus-iluka-eneabba" and assigned.note == ""
+    assert assigned.table["plants"].split(" > ")[0] == "aus-iluka-eneabba"
+    assert set(assigned.legs["to_id"]) >= {"aus-iluka-eneabba"}
+    row["assigned_plant_id"] = "mys-lynas-lamp-gebeng"  # Lynas's own: takes no third-party feed
+    closed = sheet_route(row, net)
+    assert "no open chain starts at mys-lynas-lamp-gebeng" in closed.note
+    assert closed.table["plants"].split(" > ")[0] == own.plant_id  # the best chain instead
     with_col = rows.copy()
     here = with_col["id"] == "mwi-kangankunde"
     with_col["assigned_plant_id"] = np.where(here, "mys-lynas-lamp-gebeng", None)

@@ -180,6 +180,18 @@ def test_investor_own_plant_takes_its_feed(net):
     assert result.deposits["assigned_plant_id"].iloc[0] == "ind-irel-oscom-mopp"
 
 
+def test_own_feed_fills_its_plant_before_third_party_feed_of_any_priority(net):
+    # IREL's own beach-sand monazite, valued conditionally (lower priority), still goes to IREL's
+    # OSCOM plant before an estimated third-party deposit's concentrate does
+    rows = _deposits([("own", "IND", "monazite", "IREL (India) Limited", (84.98, 19.37)),
+                      ("other", "IND", "monazite", "X", (84.9, 19.4))])
+    result = allocate(rows, np.array([8000.0, 8000.0]), net, priority=[1, 0])
+    oscom = result.flows[result.flows["plant_id"] == "ind-irel-oscom-mopp"].set_index("deposit_id")["tpa"]
+    assert oscom.get("own", 0.0) == pytest.approx(8000.0)
+    assert oscom.sum() <= 10_000.0 + 1e-6  # the plant's capacity
+    assert result.flows.loc[result.flows["deposit_id"] == "own", "basis"].eq("own feed").all()
+
+
 def test_a_project_that_separates_on_site_has_nothing_to_place(net):
     rows = _deposits([("sep", "AUS", "monazite", "A", (115.9, -29.3)),
                       ("conc", "AUS", "monazite", "B", (116.5, -30.0))])

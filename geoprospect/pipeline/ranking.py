@@ -13,7 +13,7 @@ from geoprospect.io.terms import product_treo_fraction
 from geoprospect.io.validate import load_layer
 from geoprospect.model.mcda import weight_sensitivity
 from geoprospect.pipeline.rows import PILLAR_SCORES, ScoredRows, Valuation, score_in_slices
-from geoprospect.routes.plan import CHAIN_SEARCH, build_routes
+from geoprospect.routes.plan import chains_through
 from geoprospect.routes.scenario import Scenario
 from geoprospect.routes.site import route_summaries
 
@@ -214,7 +214,7 @@ def _with_allocation(ranked, net, top: int):
 
 
 def _route_legs(top, net):
-    """Legs of the full processing chain of the ``top`` rows (for maps): through the plant the
+    """Legs of the full processing chain of the ``top`` rows (for maps): from the plant the
     allocation assigned (``assigned_plant_id``), else the row's cheapest chain."""
     located = top[~top.geometry.isna() & ~top.geometry.is_empty]
     if located.empty:
@@ -222,16 +222,8 @@ def _route_legs(top, net):
     ids = located["id"].astype(str) if "id" in located else \
         pd.Series(located.index.astype(str), index=located.index)
     assigned = located.get("assigned_plant_id", pd.Series(None, index=located.index))
-    assigned = assigned.where(assigned.notna(), None)
-    best = located.get("plant_id", pd.Series(None, index=located.index))
-    elsewhere = (assigned.notna() & (assigned != best)).to_numpy()
-    parts = []
-    for rows, k in ((located[~elsewhere], 1), (located[elsewhere], CHAIN_SEARCH)):
-        if len(rows):
-            plan = build_routes(rows, net, k=k)
-            legs = plan.legs_of(plan.through(dict(zip(ids[rows.index], assigned[rows.index], strict=True))))
-            parts.append(legs.assign(alternative=0))
-    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    plan, _ = chains_through(located, net, dict(zip(ids, assigned, strict=True)))
+    return plan.legs
 
 
 def rank_layer(path=None, *, layer=None, crs=None, encoding=None, strict: bool = True, **kwargs):

@@ -13,9 +13,11 @@ a minimum-cost linear program (SciPy's HiGHS through :func:`scipy.optimize.linpr
                where an in-force rule bars the concentrate's export, lies in the deposit's country
 
 ``cost_dp`` is the cheapest logistics cost (USD/t) from the deposit over any export port it may use
-to the plant. A plant without a published capacity is never assumed to have room (the per-row
-valuation still counts it as a candidate: it is not known to be full). Tonnes no plant has room
-for stay unplaced (``u_d``) and the deposit says why.
+to the plant; in the program, a tonne to its owner's own plant goes first (:data:`OWN_FEED_FIRST`)
+and a lower-priority row's tonnes last (:data:`LOWER_PRIORITY`). A plant without a published
+capacity is never assumed to have room (the per-row valuation still counts it as a candidate: it
+is not known to be full). Tonnes no plant has room for stay unplaced (``u_d``) and the deposit
+says why.
 This is a set-level output: a row's value (the valuation) uses its best plant after contracted
 feed and never this allocation, so it does not change with the other rows of a file.
 """
@@ -30,7 +32,7 @@ import pandas as pd
 from geoprospect.core.geodesy import lonlat
 from geoprospect.io.schema import ree_minerals
 from geoprospect.routes.capacity import contracts_in_force
-from geoprospect.routes.feedstock import Feed, deposit_feed, same_owner
+from geoprospect.routes.feedstock import same_owner, shipped_feed
 from geoprospect.routes.network import RouteNetwork
 from geoprospect.routes.site import port_plant_matrix
 
@@ -40,6 +42,10 @@ every tonne it can."""
 LOWER_PRIORITY = 1e4
 """USD/t added (in the program only) to the tonnes of a lower-priority row: estimated resources
 are placed before values conditional on a deposit being there."""
+OWN_FEED_FIRST = 2e4
+"""USD/t taken off (in the program only) a tonne sent to its owner's own plant: a plant fills with
+its owner's feed before anyone else's, whatever the rows' priority (IREL's OSCOM plant processes
+IREL's own beach-sand monazite first)."""
 
 
 @dataclass
@@ -66,16 +72,6 @@ class Allocation:
     plants: pd.DataFrame
 
 
-def _feed(product, minerals, th_ppm, u_ppm) -> Feed | None:
-    """What a row ships: its mineral concentrate, or a mixed chemical cracked on site; a row that
-    separates on site ships oxide to magnet makers and needs no plant (None)."""
-    if product == "separated_oxide":
-        return None
-    if product == "mixed_chemical":
-        return Feed("mixed_chemical", frozenset(), False)
-    return deposit_feed(minerals, th_ppm, u_ppm)
-
-
 def _cost_to_plants(rows: pd.DataFrame, net: RouteNetwork,
                     products) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Cost (deposits x facilities, inf where closed), own-plant mask and the reason a deposit
@@ -91,7 +87,7 @@ def _cost_to_plants(rows: pd.DataFrame, net: RouteNetwork,
         if not (np.isfinite(lon[i]) and np.isfinite(lat[i])):
             reasons.append("no location")
             continue
-        feed = _feed(products[i], minerals[i], rec.get("th_ppm"), rec.get("u_ppm"))
+        feed = shipped_feed(products[i], minerals[i], rec.get("th_ppm"), rec.get("u_ppm"))
         if feed is None:
             reasons.append("separates on site: its oxide goes to magnet makers, no plant to fill")
             continue
@@ -173,7 +169,8 @@ def allocate(rows, concentrate_tpa, net: RouteNetwork, offtakes: pd.DataFrame | 
     pairs = np.argwhere(np.isfinite(cost) & (residual[:, None] > 0))
     n_x, n_d = len(pairs), len(rows)
     rank = np.zeros(n_d) if priority is None else np.asarray(priority, dtype=float)
-    c = np.concatenate([cost[pairs[:, 0], pairs[:, 1]] + LOWER_PRIORITY * rank[pairs[:, 0]],
+    c = np.concatenate([cost[pairs[:, 0], pairs[:, 1]] + LOWER_PRIORITY * rank[pairs[:, 0]]
+                        - OWN_FEED_FIRST * own[pairs[:, 0], pairs[:, 1]],
                         np.full(n_d, UNPLACED_PENALTY)])
     a_eq = np.zeros((n_d, n_x + n_d))
     a_eq[pairs[:, 0], np.arange(n_x)] = 1.0

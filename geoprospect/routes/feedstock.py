@@ -118,6 +118,20 @@ def deposit_feed(minerals, th_ppm=None, u_ppm=None) -> Feed:
     return Feed(product, tags, hot)
 
 
+def shipped_feed(product, minerals, th_ppm=None, u_ppm=None) -> Feed | None:
+    """What a project ships, given the product it sells (the valuation's ``product``).
+
+    ``concentrate`` (or unknown): its mineral concentrate (:func:`deposit_feed`); ``mixed_chemical``:
+    a chemical cracked on site, for a separation plant; ``separated_oxide``: None, its oxide goes to
+    magnet makers and needs no plant.
+    """
+    if product == "separated_oxide":
+        return None
+    if product == "mixed_chemical":
+        return Feed("mixed_chemical", frozenset(), False)
+    return deposit_feed(minerals, th_ppm, u_ppm)
+
+
 def facility_output(stages) -> str | None:
     """Product of a facility's last stage (``stages`` a semicolon string or list)."""
     names = stages if isinstance(stages, list | tuple) else split_list(stages)

@@ -26,7 +26,7 @@ import pandas as pd
 from geoprospect.core.geodesy import lonlat
 from geoprospect.errors import RouteError
 from geoprospect.io.schema import ree_minerals
-from geoprospect.routes.feedstock import RANK, accepts, deposit_feed, facility_output
+from geoprospect.routes.feedstock import RANK, accepts, deposit_feed, facility_output, shipped_feed
 from geoprospect.routes.legs import Leg, land_leg, transfer, via_ports
 from geoprospect.routes.network import RouteNetwork
 from geoprospect.routes.site import open_to
@@ -38,8 +38,6 @@ TABLE_COLUMNS = ["deposit_id", "deposit_name", "alternative", "export_port", "pl
 LEG_COLUMNS = ["deposit_id", "alternative", "leg", "mode", "from_id", "to_id", "km", "days", "cost_usd_t",
                "co2_kg_t", "note"]
 MAX_BLOCKED_SCAN = 200
-CHAIN_SEARCH = 6
-"""Chains searched per deposit for one through a given plant (:meth:`RoutePlan.through`)."""
 
 
 @dataclass
@@ -52,55 +50,6 @@ class RoutePlan:
     def best(self) -> pd.DataFrame:
         """Alternative 0 of every deposit."""
         return self.table[self.table["alternative"] == 0].reset_index(drop=True)
-
-    def through(self, plants) -> pd.DataFrame:
-        """The chain of each deposit through a given plant (e.g. the allocation's).
-
-        Per deposit, the first of: the cheapest unblocked chain whose first plant is that
-        plant, an unblocked one that passes through it, a blocked one starting or passing
-        there; else the cheapest unblocked chain (or the cheapest) with a note saying so.
-
-        Parameters
-        ----------
-        plants : mapping
-            Deposit id -> plant id (None or missing: the deposit's cheapest chain).
-
-        Returns
-        -------
-        pandas.DataFrame
-            One row per deposit with a route: ``deposit_id``, ``alternative`` (of
-            :attr:`table`), ``first`` (the chain starts at the plant) and ``note`` (how the
-            chain relates to the plant; empty when it starts there).
-        """
-        rows = []
-        routed = self.table[self.table["plants"].notna()]
-        for did, group in routed.groupby("deposit_id", sort=False):
-            plant = plants.get(did)
-            chains = group["plants"].str.split(" > ")
-            open_ = group["blocked_by"].isna()
-            first = chains.str[0] == plant
-            through = chains.map(lambda c, p=plant: p in c)
-            note, pick = "", None
-            for mask in (first & open_, through & open_, first, through):
-                if plant and mask.any():
-                    pick = mask.to_numpy().argmax()
-                    if not first.iloc[pick]:
-                        note = (f"{plant} is not the first plant of any of the {len(group)} cheapest "
-                                "chains; this one passes through it")
-                    break
-            if pick is None:
-                pick = open_.to_numpy().argmax() if open_.any() else 0
-                note = (f"no chain through {plant} among the {len(group)} cheapest; the cheapest chain "
-                        "is shown" if plant else "")
-            rows.append({"deposit_id": did, "alternative": int(group["alternative"].iloc[pick]),
-                         "first": bool(plant) and bool(first.iloc[pick]), "note": note})
-        return pd.DataFrame(rows, columns=["deposit_id", "alternative", "first", "note"])
-
-    def legs_of(self, chosen: pd.DataFrame):
-        """The legs of the ``chosen`` alternatives (rows of :meth:`through`)."""
-        key = pd.MultiIndex.from_frame(chosen[["deposit_id", "alternative"]].astype({"alternative": int}))
-        at = pd.MultiIndex.from_arrays([self.legs["deposit_id"], self.legs["alternative"].astype(int)])
-        return self.legs[at.isin(key)].reset_index(drop=True)
 
 
 def _text(value) -> str | None:
@@ -170,8 +119,9 @@ class _Planner:
         ports = list(G.successors("D")) if "D" in G else []
         crossings = net.crossings[net.crossings["country"].astype(str).str.upper() == str(dep["iso3"] or "")]
         overland = dict(zip(crossings["to_country"], crossings["id"], strict=True))
+        first = dep.get("first_plant")
         for j, f in enumerate(self.fac):
-            if not open_to(f, feed, dep["owner"], net, need_port=False):
+            if not open_to(f, feed, dep["owner"], net, need_port=False) or first not in (None, f["id"]):
                 continue
             blocks = list(net.policy.facility_block(f))
             abroad = f["country"] != dep["iso3"]
@@ -225,7 +175,7 @@ class _Planner:
         return [(p, c, b, G) for p, c, b in found] + [(p, c, b, G) for p, c, b in blocked]
 
 
-def build_routes(deposits, network: RouteNetwork, *, k: int = 3) -> RoutePlan:
+def build_routes(deposits, network: RouteNetwork, *, k: int = 3, first_plant=None) -> RoutePlan:
     """Best route and up to ``k - 1`` alternatives for every deposit.
 
     Parameters
@@ -236,6 +186,9 @@ def build_routes(deposits, network: RouteNetwork, *, k: int = 3) -> RoutePlan:
     network : RouteNetwork
     k : int
         Routes wanted per deposit (unblocked); blocked cheaper ones are listed in addition.
+    first_plant : mapping, optional
+        Deposit id -> the plant its concentrate must go to first (e.g. the capacity allocation's
+        ``assigned_plant_id``); a deposit not in it takes any first plant.
 
     Returns
     -------
@@ -254,6 +207,7 @@ def build_routes(deposits, network: RouteNetwork, *, k: int = 3) -> RoutePlan:
     x, y = lonlat(deposits.geometry)
     col = lambda name: deposits[name].tolist() if name in deposits.columns else [None] * len(deposits)  # noqa: E731
     minerals = ree_minerals(deposits).tolist()
+    product = col("product")  # the valuation's product when the rows are ranked
     ids = [str(v) if _text(v) else str(i) for v, i in zip(col("id"), deposits.index, strict=True)]
     rows, leg_rows, geoms = [], [], []
     for n, did in enumerate(ids):
@@ -262,7 +216,9 @@ def build_routes(deposits, network: RouteNetwork, *, k: int = 3) -> RoutePlan:
             "id": did, "name": _text(col("name")[n]) or did, "lon": x[n], "lat": y[n],
             "iso3": (_text(col("country")[n]) or "").upper(), "admin1": _text(col("admin1")[n]),
             "owner": _text(col("owner")[n]),
-            "feed": deposit_feed(minerals[n], col("th_ppm")[n], col("u_ppm")[n]),
+            "feed": shipped_feed(product[n], minerals[n], col("th_ppm")[n], col("u_ppm")[n]) or
+            deposit_feed(minerals[n], col("th_ppm")[n], col("u_ppm")[n]),  # oxide: the usual chain
+            "first_plant": (first_plant or {}).get(did),
             "ndpr_share": ndpr / 100 if np.isfinite(ndpr) and ndpr > 0 else planner.s_default,
         }
         found = planner.routes(dep, k) if np.isfinite(x[n]) and np.isfinite(y[n]) else []
@@ -290,6 +246,41 @@ def build_routes(deposits, network: RouteNetwork, *, k: int = 3) -> RoutePlan:
     legs_gdf = gpd.GeoDataFrame(pd.DataFrame(leg_rows, columns=LEG_COLUMNS),
                                 geometry=gpd.GeoSeries(geoms, crs="EPSG:4326"), crs="EPSG:4326")
     return RoutePlan(table=table, legs=legs_gdf)
+
+
+def chains_through(deposits, network: RouteNetwork, plants) -> tuple[RoutePlan, dict]:
+    """The best chain of each deposit whose first plant is the one given (e.g. the capacity
+    allocation's ``assigned_plant_id``), else its best chain with a note saying why.
+
+    Parameters
+    ----------
+    deposits : GeoDataFrame
+        As :func:`build_routes` takes them.
+    network : RouteNetwork
+    plants : mapping
+        Deposit id -> plant id (None or missing: the deposit's best chain).
+
+    Returns
+    -------
+    (RoutePlan, dict)
+        One chain per deposit (alternative 0), and deposit id -> a note for those whose chain
+        cannot start at their plant (no open, unblocked chain from it).
+    """
+    wanted = {str(k): v for k, v in plants.items() if isinstance(v, str) and v}
+    plan = build_routes(deposits, network, k=1, first_plant=wanted)
+    best = plan.best()
+    missing = [d for d in wanted if d not in set(best.loc[best["plants"].notna(), "deposit_id"])]
+    notes = {}
+    if missing:
+        ids = deposits["id"].astype(str) if "id" in deposits else pd.Series(deposits.index.astype(str),
+                                                                             index=deposits.index)
+        again = build_routes(deposits[ids.isin(missing).to_numpy()], network, k=1)
+        notes = {d: f"no open chain starts at {wanted[d]}; its best chain is shown" for d in missing}
+        keep_t = ~plan.table["deposit_id"].isin(missing)
+        keep_l = ~plan.legs["deposit_id"].isin(missing)
+        plan = RoutePlan(pd.concat([plan.table[keep_t], again.table], ignore_index=True),
+                         pd.concat([plan.legs[keep_l], again.legs], ignore_index=True))
+    return plan, notes
 
 
 def _totals(dep: dict, legs: list[Leg], g: float) -> dict:

@@ -2,9 +2,9 @@
 
 The plant is the capacity allocation's ``assigned_plant_id`` when the ranked rows carry it (a
 set-level output), else the row's ``plant_id`` (its best compatible plant, which its logistics
-cost is priced to). The chain comes from :func:`geoprospect.routes.plan.build_routes`: the
-cheapest unblocked chain whose first plant is that plant, else one that passes through it, else
-the cheapest chain with a note saying the plant is not on it. Nothing is routed here.
+cost is priced to). The chain comes from :func:`geoprospect.routes.plan.chains_through`: the
+cheapest unblocked chain whose first plant is that plant, else the deposit's cheapest chain with a
+note saying why (the map draws the same chains).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from geoprospect.routes.plan import CHAIN_SEARCH, build_routes
+from geoprospect.routes.plan import chains_through
 from geoprospect.sheets.facts import text_value
 
 
@@ -62,8 +62,8 @@ def sheet_plant(row: pd.Series) -> tuple[str | None, bool]:
     return (assigned, True) if assigned else (text_value(row.get("plant_id")), False)
 
 
-def sheet_route(row, network, *, k: int = CHAIN_SEARCH) -> SheetRoute:
-    """The chain of one deposit through its plant (see the module docstring).
+def sheet_route(row, network) -> SheetRoute:
+    """The chain of one deposit from its plant (see the module docstring).
 
     Parameters
     ----------
@@ -71,8 +71,6 @@ def sheet_route(row, network, *, k: int = CHAIN_SEARCH) -> SheetRoute:
         One ranked row (EPSG:4326).
     network : RouteNetwork
         The route network the rows were ranked on.
-    k : int
-        Chains searched.
 
     Returns
     -------
@@ -82,15 +80,11 @@ def sheet_route(row, network, *, k: int = CHAIN_SEARCH) -> SheetRoute:
     fac = network.facilities
     names = fac.loc[fac["id"].astype(str) == plant, "name"] if plant else fac["name"].iloc[0:0]
     name = text_value(names.iloc[0]) if len(names) else None
-    plan = build_routes(row, network, k=k)
+    did = str(row["id"].iloc[0]) if "id" in row else str(row.index[0])
+    plan, notes = chains_through(row, network, {did: plant})
     table = plan.table
     if table.empty or table["plants"].isna().all():
         summary = table["summary"].iloc[0] if len(table) else "no route"
         return SheetRoute(plant, assigned, {"summary": summary}, plan.legs.iloc[0:0], plant_name=name)
-    if not plant:
-        note = "no plant takes this concentrate; the cheapest chain is shown"
-    chosen = plan.through({str(table["deposit_id"].iloc[0]): plant})
-    alt = int(chosen["alternative"].iloc[0])
-    note = chosen["note"].iloc[0] if plant else note
-    record = table[table["alternative"] == alt].iloc[0].to_dict()
-    return SheetRoute(plant, assigned, record, plan.legs_of(chosen), note, name)
+    note = notes.get(did, "" if plant else "no plant takes this concentrate; the cheapest chain is shown")
+    return SheetRoute(plant, assigned, table.iloc[0].to_dict(), plan.legs, note, name)
