@@ -334,3 +334,21 @@ def test_myanmar_clays_move_overland_to_china_and_nowhere_when_china_is_avoided(
     assert gone["route_summary"].str.contains("only overland and the scenario avoids CHN").all()
     # IREL avoids Chinese counterparties: the reason names the investor
     assert irel.loc[located.index, "route_summary"].str.contains(r"investor \(irel\) avoids").all()
+    # the allocation says why those tonnes stay unplaced, in the same words
+    allocated = gp.rank_layer(routes=0, countries=["MMR"])
+    notes = allocated.loc[located.index, "allocation_note"]
+    assert notes.str.contains(r"unplaced: MMR ships rare earths only overland").all()
+
+
+def test_a_plant_at_home_is_not_an_export():
+    from geoprospect.features import build_features
+    from geoprospect.io.validate import load_layer
+
+    gdf, _ = load_layer(layer_path("deposits.geojson"))
+    features = build_features(gdf, network=Scenario().network()).set_index(gdf["id"])
+    home = features.loc["ind-chavara"]  # Indian monazite to IREL's own OSCOM plant
+    assert home["plant_id"].startswith("ind-") and home["blocked_by"] is None
+    plant = features["plant_id"].fillna("").astype(str)
+    indian = gdf.set_index("id")["country"].eq("IND")
+    abroad = features[(plant != "") & ~plant.str.startswith("ind-") & indian]
+    assert len(abroad) and abroad["blocked_by"].str.contains("ind-2018-bsm-export-canalisation").all()

@@ -208,6 +208,11 @@ def _with_allocation(ranked, net, top: int):
     for col in ("assigned_plant_id", "assigned_share", "unplaced_tpa", "allocation_note"):
         out[col] = per[col].reindex(out.index)
     out.loc[~out.index.isin(head.index), "allocation_note"] = f"not allocated (outside the best {top})"
+    if "route_note" in out:  # no route at all (e.g. overland only, to an avoided country): say so
+        why = out["route_note"].astype(object).where(out["route_note"].notna(), "")
+        lost = (why != "") & (out["unplaced_tpa"].fillna(0) > 0)
+        out.loc[lost, "allocation_note"] = [f"{t:,.0f} t/yr unplaced: {w}" for t, w in
+                                            zip(out.loc[lost, "unplaced_tpa"], why[lost], strict=True)]
     out.attrs.update(ranked.attrs)
     out.attrs["allocation"] = result
     return out

@@ -238,6 +238,9 @@ def site_logistics(lon, lat, iso3, *, minerals=None, th_ppm=None, u_ppm=None,
     rules = np.array([";".join(net.policy.export_block(iso_values[p // len(feeds)] if p // len(feeds) < len(
         iso_values) else None, None, feeds[p % len(feeds)])) or None for p in pair_values], dtype=object)
     blocked = rules[pair_id]
+    row_iso = np.append(np.asarray(iso_values, dtype=object), None)[iso_codes]
+    plant_iso = np.append(net.facilities["country"].to_numpy(dtype=object), None)[plant_i]
+    blocked = np.where(row_iso == plant_iso, None, blocked)  # a plant at home: nothing is exported
     if ids is not None and net.policy.exempt:
         blocked = _without_exempt(blocked, np.asarray(ids, dtype=object).ravel(), net.policy.exempt)
     out["blocked_by"] = text(blocked)
