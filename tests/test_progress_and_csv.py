@@ -76,8 +76,12 @@ def test_bar_is_silent_off_a_terminal_and_with_quiet():
 # --- CSV formula guard ----------------------------------------------------------------------
 
 def test_guard_frame_text_only():
+    import warnings
+
     frame = pd.DataFrame({"name": EVIL, "value": [-1.5] * len(EVIL)})
-    out = guard_frame(frame)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a user sees no pandas warning on every CSV written
+        out = guard_frame(frame)
     assert out["name"].tolist() == GUARDED
     assert out["value"].tolist() == [-1.5] * len(EVIL)  # numbers are never touched
     assert frame["name"].tolist() == EVIL  # the input is not changed

@@ -171,7 +171,7 @@ def _print(table, whatifs, top: int, movers) -> None:
             escape(str(rec.name)),
             f"{rec.delta_npv_musd:+,.0f}",
             f"{rec.delta_rank:+.0f}",
-            escape(str(rec.assigned_plant_id or "")),
+            escape(rec.assigned_plant_id if isinstance(rec.assigned_plant_id, str) else "—"),
         )
     console.print(m)
     for s in whatifs:

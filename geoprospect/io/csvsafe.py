@@ -15,7 +15,7 @@ import pandas as pd
 
 TRIGGER = r"^[=+\-@\t\r]"
 """A cell starting with one of these may be run as a formula."""
-NUMBER = r"^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$"
+NUMBER = r"^\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*$"
 """A plain number in text: harmless, and a spreadsheet reads it as a number anyway."""
 PREFIX = "'"
 
