@@ -16,7 +16,8 @@ $(STAMP): pyproject.toml constraints.txt
 demo: $(STAMP)
 	$(BIN)/geoprospect layers
 	$(BIN)/geoprospect validate layers/deposits.geojson --no-warnings
-	$(BIN)/geoprospect rank --top 15 -o maps/prospects.xlsx --map maps/prospects.html --offline --overwrite
+	$(BIN)/geoprospect rank --top 15 -o maps/prospects.xlsx --map maps/prospects.html --offline --overwrite \
+	  --sheets maps/sheets --sheets-top 10
 
 ## test: lint (ruff + the import-linter layering contract), then the whole suite
 ## (browser tests need Debian's chromium: `make browser`; database tests PostgreSQL + PostGIS:

@@ -202,6 +202,8 @@ def test_route_summary_loses_its_first_hop_only_when_it_is_the_deposit():
     assert routes == ["road 10 km → AUFRE; USD 5/t conc., 1.0 d", "Elsewhere → rail 3 km → P",
                       "road 1 km → P", "D"]
     assert decode(deposit_payload(gdf), "nm") == ["Mt &lt;X&gt;", "B", None, "D"]
+    nowhere = gdf.assign(route_summary=None).head(1)  # e.g. the one row of a deal sheet's minimap
+    assert "ro" not in deposit_payload(nowhere)["c"]
 
 
 def test_sheet_links_only_relative_and_escaped():

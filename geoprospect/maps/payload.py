@@ -104,6 +104,8 @@ def _without_origin(routes: pd.Series, names) -> pd.Series:
     """Drop a route's first hop (``"<name> → "`` or ``"site → "``): the popup names the deposit."""
     text = routes.astype("string")
     parts = text.str.partition(_ARROW)
+    if parts.shape[1] < 3:  # no text at all (every route missing): nothing to drop
+        return text
     first, rest = parts[0].str.strip(), parts[2].where(parts[1] == _ARROW)
     own = first == "site"
     if names is not None:

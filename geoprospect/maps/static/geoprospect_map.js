@@ -158,7 +158,7 @@
     h += "<div class=\"gp-band\">Score band P10–P90: " + num(p.p10, 1) + " – " + num(p.p90, 1) +
       (p.pt === null ? "" : " · P(top 10) " + num(p.pt * 100, 0, " %")) + "</div>";
     if (p.fl) { h += "<div class=\"gp-flags\">Flags: " + p.fl + "</div>"; }
-    h += "<div class=\"gp-route\"><b>Best route:</b> " + txt(p.ro) + "</div>";
+    h += "<div class=\"gp-route\"><b>Cheapest route (its value):</b> " + txt(p.ro) + "</div>";
     if (p.sh) {
       h += "<div class=\"gp-sheet\"><a href=\"" + p.sh + "\" target=\"_blank\" rel=\"noopener\">Deal sheet</a></div>";
     }
