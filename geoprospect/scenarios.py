@@ -27,7 +27,7 @@ import pandas as pd
 from geoprospect.errors import LayerError
 from geoprospect.io.bundled import layer_path
 from geoprospect.io.terms import DEFAULT_SCENARIO, scenario_names
-from geoprospect.pipeline import Valuation, rank
+from geoprospect.pipeline import RANK_DRAWS, Valuation, rank
 from geoprospect.routes.scenario import Scenario
 
 KEYS = {
@@ -162,7 +162,7 @@ def run_scenarios(
     *,
     base_scenario: Scenario | None = None,
     model_path=None,
-    draws: int = 100,
+    draws: int = RANK_DRAWS,
     seed: int = 0,
     progress=None,
 ) -> pd.DataFrame:

@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 from geoprospect.io.bundled import models_dir  # noqa: E402
 from geoprospect.model import value_fit  # noqa: E402
 from geoprospect.model.value_card import summary, validate_against_studies, write_card  # noqa: E402
-from geoprospect.pipeline import rank_layer  # noqa: E402
+from geoprospect.pipeline import RANK_DRAWS, Valuation, rank_layer  # noqa: E402
 
 TOP_COLUMNS = ["rank", "name", "country", "ndpr_oxide_tpa", "capex_musd", "npv_musd", "npv_musd_p10",
                "npv_musd_p50", "npv_musd_p90", "flags", "drivers", "valuation_tier", "imputed",
@@ -38,7 +38,7 @@ def main(seed: int = 0) -> dict:
     value_fit._load.cache_clear()  # rank_layer loads the bundled file: the one just written
     params = value_fit.load_valuation(model)  # with the file's sha256 in meta
     validation = validate_against_studies(seed, params=params)
-    ranked = rank_layer(seed=seed)
+    ranked = rank_layer(seed=seed, valuation=Valuation.load(model, draws=RANK_DRAWS, seed=seed))
     top15 = pd.DataFrame(ranked[[c for c in TOP_COLUMNS if c in ranked.columns]].head(15))
     top15.attrs["price_scenario"] = ranked.attrs.get("price_scenario")
     card = write_card(out / "valuation.md", params, validation, top15)

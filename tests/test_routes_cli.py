@@ -51,3 +51,35 @@ def test_routes_json_and_bad_inputs(tmp_path):
     assert bad.exit_code == 2 and "atlantis" in bad.output
     bad = run("routes", "--deposit", "ind-chavara", "--status", "dreaming")
     assert bad.exit_code == 2 and "dreaming" in bad.output
+
+
+def test_one_deposit_sees_every_open_plant_with_its_spare_capacity():
+    from geoprospect.io.bundled import layer_path
+    from geoprospect.routes import RouteNetwork
+    from geoprospect.routes.allocation import plant_options
+
+    net = RouteNetwork.bundled(investor="irel")
+    deposits = gpd.read_file(layer_path("deposits.geojson"))
+    row = deposits[deposits["id"] == "mwi-kangankunde"]
+    options, reason = plant_options(row, net)
+    assert not options.empty and reason == ""
+    fac = net.facilities.set_index("id")
+    for rec in options.to_dict("records"):
+        spare = fac.at[rec["plant_id"], "spare_tpa"]
+        assert rec["spare_tpa"] == spare or (spare != spare and rec["spare_tpa"] != rec["spare_tpa"])
+        assert not spare <= 0 or rec["own"], rec  # a full plant is no option unless it is the owner's
+    assert list(options["cost_usd_t"]) == sorted(options["cost_usd_t"])
+    eneabba = options.set_index("plant_id").loc["aus-iluka-eneabba"]
+    assert eneabba["contracted_tpa"] > 0
+    assert eneabba["spare_tpa"] == eneabba["capacity_tpa"] - eneabba["contracted_tpa"]
+    # what else is in the file never enters: the same options beside every other deposit
+    assert options.equals(plant_options(deposits[deposits["id"] == "mwi-kangankunde"], net)[0])
+    res = run("routes", "--deposit", "Kangankunde", "--k", "1")
+    assert res.exit_code == 0 and "Plants open to Kangankunde" in res.output
+    assert f"{eneabba['spare_tpa']:,.0f}" in res.output
+
+
+def test_one_deposit_without_an_open_plant_says_why():
+    res = run("routes", "--deposit", "Mong Pawk", "--k", "1")
+    assert res.exit_code == 0, res.output
+    assert "no plant open" in res.output or "no export route" in res.output

@@ -30,7 +30,7 @@ from geoprospect.io.report import RowReport
 from geoprospect.io.write import write_table
 from geoprospect.maps import make_map, save_map
 from geoprospect.maps.qgis import style_for
-from geoprospect.pipeline import Valuation, top_table
+from geoprospect.pipeline import RANK_DRAWS, Valuation, top_table
 from geoprospect.pipeline import rank as rank_deposits
 
 PROGRESS_FROM = 5_000
@@ -48,7 +48,7 @@ PROGRESS_FROM = 5_000
               help="Your own price deck (columns product, price_usd_per_kg, period).")
 @weights_option
 @click.option("--top", type=int, default=15, show_default=True, help="Rows to print.")
-@click.option("--draws", type=click.IntRange(min=0), default=200, show_default=True,
+@click.option("--draws", type=click.IntRange(min=0), default=RANK_DRAWS, show_default=True,
               help="Monte Carlo draws of the NPV band and P(top-10); 0 disables the band.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--exclude-flagged", is_flag=True,

@@ -61,6 +61,8 @@ def routes(ctx, layer_path, layer, crs, encoding, columns, deposit, k, investor,
         raise LayerError("no deposits to route")
     if not as_json:
         _print(plan, network)
+        if deposit:
+            _print_plants(gdf, network)
     if output:
         from pathlib import Path
 
@@ -112,3 +114,34 @@ def _print(plan, network) -> None:
     console.print(t)
     for rec in plan.table[plan.table["alternative"] == 0].to_dict("records"):
         console.print(rec["summary"], markup=False, highlight=False)
+
+
+def _print_plants(gdf, network) -> None:
+    """The plants the selected deposit could go to, asked about alone: spare capacity after
+    contracted feed and the cheapest logistics to each (the set-level allocation is rank's)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from geoprospect.routes.allocation import plant_options
+
+    console = Console(width=160, stderr=False)
+    for i in range(len(gdf)):
+        row = gdf.iloc[i:i + 1]
+        given = row["product"].iloc[0] if "product" in row else None
+        product = given if isinstance(given, str) else "concentrate"
+        options, reason = plant_options(row, network, product)
+        name = row["name"].iloc[0] if "name" in row else row["id"].iloc[0]
+        if options.empty:
+            console.print(f"{name}: no plant open to its {product.replace('_', ' ')}: {reason}",
+                          markup=False, highlight=False)
+            continue
+        t = Table(title=f"Plants open to {name}'s {product.replace('_', ' ')} "
+                        "(spare t/yr after contracted feed; blank: not published)")
+        for col in ("plant", "country", "capacity t/yr", "contracted t/yr", "spare t/yr", "own", "USD/t"):
+            t.add_column(col, overflow="fold")
+        num = lambda v: "" if v != v else f"{v:,.0f}"  # noqa: E731
+        for rec in options.to_dict("records"):
+            t.add_row(f"{rec['plant_id']} ({rec['name']})", rec["country"], num(rec["capacity_tpa"]),
+                      num(rec["contracted_tpa"]), num(rec["spare_tpa"]), "yes" if rec["own"] else "",
+                      num(rec["cost_usd_t"]))
+        console.print(t)

@@ -18,6 +18,7 @@ from geoprospect.cli.scenario import parse_scenario, scenario_options
 from geoprospect.errors import LayerError
 from geoprospect.io.bundled import layer_path
 from geoprospect.io.report import RowReport
+from geoprospect.pipeline.rows import RANK_DRAWS
 
 SCENARIO_TABLES = (".csv", ".json", ".xlsx")
 
@@ -32,7 +33,7 @@ SCENARIO_TABLES = (".csv", ".json", ".xlsx")
 @click.option("--model", "model_path", type=click.Path(dir_okay=False), default=None,
               help="A valuation .skops model (default: the bundled one).")
 @valuation_options
-@click.option("--draws", type=click.IntRange(min=0), default=200, show_default=True,
+@click.option("--draws", type=click.IntRange(min=0), default=RANK_DRAWS, show_default=True,
               help="Monte Carlo draws of the NPV band (as rank).")
 @click.option("--seed", type=int, default=0, show_default=True)
 @scenario_options

@@ -12,6 +12,7 @@ from geoprospect.errors import LayerError
 from geoprospect.io.bundled import data_date, layer_path
 from geoprospect.io.report import RowReport
 from geoprospect.io.write import write_table
+from geoprospect.pipeline.rows import RANK_DRAWS
 
 
 @click.command()
@@ -40,7 +41,7 @@ from geoprospect.io.write import write_table
 @click.option(
     "--draws",
     type=click.IntRange(min=0),
-    default=100,
+    default=RANK_DRAWS,
     show_default=True,
     help="Monte Carlo draws of each NPV band.",
 )

@@ -31,6 +31,7 @@ from geoprospect.pipeline.ranking import (
 from geoprospect.pipeline.rows import (
     INPUT_COLUMNS,
     PILLAR_SCORES,
+    RANK_DRAWS,
     ScoredRows,
     Valuation,
     drivers,
@@ -40,7 +41,7 @@ from geoprospect.pipeline.rows import (
 )
 
 __all__ = [
-    "ALLOCATE_TOP", "INPUT_COLUMNS", "OUTPUT_COLUMNS", "PILLAR_SCORES", "PROGRESS_ROWS",
+    "ALLOCATE_TOP", "INPUT_COLUMNS", "OUTPUT_COLUMNS", "PILLAR_SCORES", "PROGRESS_ROWS", "RANK_DRAWS",
     "WHOLE_SET_COLUMNS", "ScoredRows", "Valuation", "drivers", "rank", "rank_layer", "rank_order",
     "score", "score_in_slices", "score_rows", "top_table", "whole_set",
 ]

@@ -26,6 +26,12 @@ INPUT_COLUMNS = frozenset(c.name for c in DEPOSIT_COLUMNS)
 
 PILLAR_SCORES = ["grade_score", "logistics_score", "risk_score"]
 
+RANK_DRAWS = 200
+"""Monte Carlo draws of the commands that value a set for people to read (``rank``, ``sheet``,
+``scenario``, ``whatif``, the model card's top 15): one number, so their P10/P50/P90 agree.
+Batch ``score`` keeps the library's 100 per row."""
+
+
 @dataclass(frozen=True)
 class Valuation:
     """What the valuation needs besides the rows: the fitted models and the settings."""

@@ -72,10 +72,10 @@ class Allocation:
     plants: pd.DataFrame
 
 
-def _cost_to_plants(rows: pd.DataFrame, net: RouteNetwork,
-                    products) -> tuple[np.ndarray, np.ndarray, list[str]]:
+def _cost_to_plants(rows: pd.DataFrame, net: RouteNetwork, products, *,
+                    unknown_room: bool = False) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Cost (deposits x facilities, inf where closed), own-plant mask and the reason a deposit
-    has no plant to go to."""
+    has no plant to go to; ``unknown_room`` keeps plants without a published capacity open."""
     lon, lat = lonlat(rows.geometry)
     minerals = ree_minerals(rows).to_numpy(dtype=object)
     fac = net.facilities
@@ -94,7 +94,7 @@ def _cost_to_plants(rows: pd.DataFrame, net: RouteNetwork,
         ok, matrix, *_ = port_plant_matrix(net, feed, rec.get("owner"))
         own[i] = [same_owner(rec.get("owner"), op) for op in fac["operator"]]
         blocked = net.policy.export_block(rec.get("country"), rec.get("admin1"), feed, rec.get("id"))
-        allowed = ok & (known | own[i])
+        allowed = ok & (known | own[i] | unknown_room)
         if blocked:
             allowed &= (fac["country"] == str(rec.get("country") or "").upper()).to_numpy()
         if not allowed.any():
@@ -115,6 +115,39 @@ def _cost_to_plants(rows: pd.DataFrame, net: RouteNetwork,
         cost[i, ~allowed] = np.inf
         reasons.append("" if np.isfinite(cost[i]).any() else "no export route to an open plant")
     return cost, own, reasons
+
+
+def plant_options(row: pd.DataFrame, net: RouteNetwork,
+                  product: str = "concentrate") -> tuple[pd.DataFrame, str]:
+    """Every plant one deposit's product could go to, asked about alone: cheapest first, with
+    its capacity, contracted feed and spare capacity after contracted feed (the other rows of a
+    file never enter).
+
+    Parameters
+    ----------
+    row : GeoDataFrame
+        One deposit (the columns of :func:`allocate`'s ``rows``).
+    net : RouteNetwork
+        The scenario's network.
+    product : str
+        What the deposit ships (``concentrate`` or ``mixed_chemical``).
+
+    Returns
+    -------
+    (DataFrame, str)
+        ``plant_id``, ``name``, ``country``, ``capacity_tpa``, ``contracted_tpa``, ``spare_tpa``
+        (NaN: not published), ``own`` and ``cost_usd_t`` (cheapest logistics, USD/t) for each
+        plant open to it (a plant with no room after contracted feed is not, unless it is the
+        owner's or the investor's); and the reason when there is none.
+    """
+    one = row.reset_index(drop=True).iloc[:1]
+    cost, own, reasons = _cost_to_plants(one, net, [product], unknown_room=True)
+    fac = net.facilities.reset_index(drop=True)
+    out = pd.DataFrame({"plant_id": fac["id"], "name": fac["name"], "country": fac["country"],
+                        "capacity_tpa": fac["capacity_tpa"], "contracted_tpa": fac["contracted_tpa"],
+                        "spare_tpa": fac["spare_tpa"], "own": own[0], "cost_usd_t": cost[0]})
+    out = out[np.isfinite(out["cost_usd_t"])].sort_values("cost_usd_t", kind="stable")
+    return out.reset_index(drop=True), reasons[0]
 
 
 def allocate(rows, concentrate_tpa, net: RouteNetwork, offtakes: pd.DataFrame | None = None,
