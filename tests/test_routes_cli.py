@@ -83,3 +83,20 @@ def test_one_deposit_without_an_open_plant_says_why():
     res = run("routes", "--deposit", "Mong Pawk", "--k", "1")
     assert res.exit_code == 0, res.output
     assert "no plant open" in res.output or "no export route" in res.output
+
+
+def test_one_deposit_overland_plants_are_options_and_none_when_china_is_avoided():
+    from geoprospect.io.bundled import layer_path
+    from geoprospect.routes.allocation import plant_options
+    from geoprospect.routes.scenario import Scenario
+
+    deposits = gpd.read_file(layer_path("deposits.geojson"))
+    row = deposits[deposits["id"].str.contains("mong-pawk")]
+    assert len(row) == 1
+    options, _ = plant_options(row, Scenario(investor="generic-foreign").network())
+    assert not options.empty and (options["country"] == "CHN").all()  # across the Shan crossings
+    none, reason = plant_options(row, Scenario(investor="generic-foreign", avoid=("CHN",)).network())
+    assert none.empty and reason
+    res = run("routes", "--deposit", "Mong Pawk", "--k", "1")  # IREL avoids Chinese counterparties
+    assert res.exit_code == 0
+    assert "only overland, to CHN, whose plants the investor (irel) avoids" in res.output

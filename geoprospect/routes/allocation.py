@@ -34,6 +34,7 @@ from geoprospect.io.schema import ree_minerals
 from geoprospect.routes.capacity import contracts_in_force
 from geoprospect.routes.feedstock import same_owner, shipped_feed
 from geoprospect.routes.network import RouteNetwork
+from geoprospect.routes.overland import overland_costs
 from geoprospect.routes.site import port_plant_matrix
 
 UNPLACED_PENALTY = 1e6
@@ -112,6 +113,8 @@ def _cost_to_plants(rows: pd.DataFrame, net: RouteNetwork, products, *,
             land = float(net.land.leg(lon[i:i + 1], lat[i:i + 1], x, y, mode, port=code)["cost"][0])
             best = np.minimum(best, land + matrix[pi])
         cost[i, np.flatnonzero(ok)] = best
+        cost[i] = np.minimum(cost[i], overland_costs(net, str(rec.get("country") or "").upper(),
+                                                     lon[i:i + 1], lat[i:i + 1], ok)[0])
         cost[i, ~allowed] = np.inf
         reasons.append("" if np.isfinite(cost[i]).any() else "no export route to an open plant")
     return cost, own, reasons

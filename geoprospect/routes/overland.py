@@ -47,10 +47,7 @@ def overland_best(net: RouteNetwork, iso3: str, admin1, lon: np.ndarray, lat: np
     if cross.empty or n == 0:
         return out
     fac = net.facilities
-    dest = open_plants & fac["country"].isin(set(cross["to_country"])).to_numpy()
-    for j in np.flatnonzero(dest):
-        leg = net.land.leg(lon, lat, fac.at[j, "lon"], fac.at[j, "lat"], "road")
-        cost = leg["cost"] + net.costs.port_handling
+    for j, leg, cost in _overland_legs(net, cross, lon, lat, open_plants):
         better = cost < out["cost"]
         out["cost"] = np.where(better, cost, out["cost"])
         out["km"] = np.where(better, leg["km"], out["km"])
@@ -61,6 +58,27 @@ def overland_best(net: RouteNetwork, iso3: str, admin1, lon: np.ndarray, lat: np
     out["crossing"] = np.array([to.get(fac.at[p, "country"]) if p >= 0 else None for p in out["plant"]],
                                dtype=object)
     return out
+
+
+def overland_costs(net: RouteNetwork, iso3: str, lon: np.ndarray, lat: np.ndarray,
+                   open_plants: np.ndarray) -> np.ndarray:
+    """Overland cost (USD/t) from each row of one country to every facility: rows x
+    ``net.facilities``, inf where the plant is not open to the feed or not across a crossing."""
+    out = np.full((len(lon), len(net.facilities)), np.inf)
+    cross = net.crossings[net.crossings["country"].astype(str).str.upper() == iso3]
+    for j, _leg, cost in _overland_legs(net, cross, lon, lat, open_plants):
+        out[:, j] = cost
+    return out
+
+
+def _overland_legs(net: RouteNetwork, cross, lon, lat, open_plants):
+    """``(facility index, road leg, cost)`` for each open plant in a country the crossings lead
+    to: the road from the rows to the plant plus one border handling charge."""
+    fac = net.facilities
+    dest = open_plants & fac["country"].isin(set(cross["to_country"])).to_numpy()
+    for j in np.flatnonzero(dest):
+        leg = net.land.leg(lon, lat, fac.at[j, "lon"], fac.at[j, "lat"], "road")
+        yield j, leg, leg["cost"] + net.costs.port_handling
 
 
 def no_route_reason(net: RouteNetwork, iso3: str) -> str | None:

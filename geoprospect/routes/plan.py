@@ -29,6 +29,7 @@ from geoprospect.io.schema import ree_minerals
 from geoprospect.routes.feedstock import RANK, accepts, deposit_feed, facility_output, shipped_feed
 from geoprospect.routes.legs import Leg, land_leg, transfer, via_ports
 from geoprospect.routes.network import RouteNetwork
+from geoprospect.routes.overland import no_route_reason, overland_gap
 from geoprospect.routes.site import open_to
 
 log = logging.getLogger(__name__)
@@ -311,6 +312,9 @@ def _summary(dep: dict, rec: dict, legs: list[Leg]) -> str:
 
 
 def _why_none(planner: _Planner, dep: dict) -> str:
+    iso3 = dep["iso3"]
+    if iso3 in planner.net.exclusive_overland:  # the same words as the ranking's route summary
+        return no_route_reason(planner.net, iso3) or overland_gap(planner.net, iso3)
     feed = dep["feed"]
     first = [f for f in planner.fac if accepts(f, feed.product, feed, owner=dep["owner"]) is None]
     if not first:
