@@ -157,6 +157,32 @@ def floor(out: Path, model_path: Path | None = None, draws: int = 100, block: in
             "rows_per_second_one_npv_a_row": n / (t_port + t_central)}
 
 
+def valuation_floor(src: Path, sample: int = 100_000, model_path: Path | None = None,
+                    draws: int = 100) -> dict:
+    """The product's own per-row computation alone: :func:`geoprospect.pipeline.score_rows` on
+    the first ``sample`` rows of a clean file as one frame, in this process, one core, after
+    reading, normalising and validating them untimed (no IO, no chunking, no workers, no
+    writing). What the batch machinery adds is end to end / (this per row x rows / workers)."""
+    from geoprospect.io.read import read_layer
+    from geoprospect.io.validate import errors_in, normalise, validate
+    from geoprospect.pipeline import Valuation, score_rows
+    from geoprospect.routes import RouteNetwork
+
+    valuation = Valuation.load(model_path, draws=draws)
+    net = RouteNetwork.bundled()
+    g = read_layer(src).iloc[:sample]
+    g.attrs = {}
+    g, problems = validate(normalise(g, file="floor"), file="floor")
+    if errors_in(problems):
+        raise ValueError(f"{src}: the valuation floor wants a clean file")
+    score_rows(g.iloc[:100], valuation=valuation, network=net)  # lazy imports and tables
+    t, c = time.perf_counter(), time.process_time()
+    score_rows(g, valuation=valuation, network=net)
+    seconds, cpu = time.perf_counter() - t, time.process_time() - c
+    return {"sample": len(g), "seconds": seconds, "cpu_seconds": cpu, "seconds_per_row": seconds / len(g),
+            "draws": draws}
+
+
 def naive(src: Path, sample: int, model_path: Path | None = None, draws: int = 100) -> dict:
     """geopandas ``apply`` per row: a one-row frame normalised, validated and valued with
     :func:`geoprospect.pipeline.score_rows` (one route lookup, one valuation a site). Rows that

@@ -10,7 +10,11 @@ table and writes ``benchmarks/results/bench_messy.json``. Never a timed test.
   ``heavy_mineral_sand`` and ``alkaline``, and 0.1 % of the points moved just across a border of
   the country they name (:func:`_sites.write_messy_parquet`), same format and chunking;
 * floor: the bare nearest-port query plus the closed-form NPV on plain arrays, once per row and
-  Monte Carlo draw, in this process (:func:`bench_batch.floor`), on each run's own output.
+  Monte Carlo draw, in this process (:func:`bench_batch.floor`), on each run's own output;
+* valuation floor: the product's own per-row computation (features, Monte Carlo valuation, flags:
+  :func:`bench_batch.valuation_floor`) on 100,000 clean rows in this process, one core, no IO,
+  scaled to the rows and divided by the workers: what reading, validating, chunking, the workers
+  and writing add on top of the valuation itself.
 
 Reported: wall time of each, its ratio to its floor (the goal: within 2x), the messy/clean
 ratio (the goal: at most 1.3) of wall time and of CPU time (the process tree's; steadier than
@@ -65,7 +69,7 @@ class LoadSampler:
 
 def run(args, work: Path) -> dict:
     from _sites import write_messy_parquet, write_sites
-    from bench_batch import end_to_end, floor
+    from bench_batch import end_to_end, floor, valuation_floor
 
     clean, messy = work / f"clean_{args.rows}.parquet", work / f"messy_{args.rows}.parquet"
     t = time.perf_counter()
@@ -90,21 +94,30 @@ def run(args, work: Path) -> dict:
     for kind in runs:
         runs[kind]["floor"] = floor(work / f"scored_{kind}.parquet")
         runs[kind]["x_floor"] = runs[kind]["seconds"] / runs[kind]["floor"]["seconds"]
+    # the product's own per-row computation alone, on one core, scaled to the rows and workers
+    per_row = valuation_floor(clean, sample=min(args.rows, 100_000))
+    for r in runs.values():
+        r["valuation_floor_seconds"] = per_row["seconds_per_row"] * r["rows"] / args.workers
+        r["x_valuation_floor"] = r["seconds"] / r["valuation_floor_seconds"]
     ratio = runs["messy"]["seconds"] / runs["clean"]["seconds"]
     cpu_ratio = runs["messy"]["cpu_seconds"] / runs["clean"]["cpu_seconds"]
     lines = [f"{'run':<10}{'rows':>11}{'rejected':>10}{'wall s':>9}{'CPU s':>9}{'floor s':>9}{'x floor':>9}"
-             f"{'peak MB':>9}{'load mean/max':>15}"]
+             f"{'val. s':>9}{'x val.':>8}{'peak MB':>9}{'load mean/max':>15}"]
     for kind, r in runs.items():
         lines.append(f"{kind:<10}{r['rows_read']:>11,}{r['rows_rejected']:>10,}{r['seconds']:>9.1f}"
                      f"{r['cpu_seconds']:>9.1f}{r['floor']['seconds']:>9.2f}{r['x_floor']:>9.1f}"
+                     f"{r['valuation_floor_seconds']:>9.1f}{r['x_valuation_floor']:>8.2f}"
                      f"{r['peak_rss_mb']:>9,.0f}{r['load_average']['mean']:>8.1f}/{r['load_average']['max']:.1f}")
+    lines.append(f"val.: the product's own per-row computation (score_rows) on {per_row['sample']:,} rows in "
+                 f"one process, one core, no IO: {per_row['seconds_per_row'] * 1e6:.1f} us a row, "
+                 f"scaled to the rows / {args.workers} workers")
     lines.append(f"messy / clean: wall time {ratio:.2f}, CPU time {cpu_ratio:.2f} (goal <= 1.3); x floor "
                  f"goal <= 2 ({args.workers} workers, chunks of {args.chunk_size:,}, {os.cpu_count()} cores, "
                  f"best of {args.repeat})")
     print("\n" + "\n".join(lines))
     return {"rows": args.rows, "workers": args.workers, "chunk_size": args.chunk_size,
             "cpu_count": os.cpu_count(), "repeat": args.repeat, "runs": runs, "messy_over_clean": ratio,
-            "messy_over_clean_cpu": cpu_ratio, "table": lines}
+            "messy_over_clean_cpu": cpu_ratio, "valuation_floor": per_row, "table": lines}
 
 
 def main() -> None:
