@@ -352,3 +352,23 @@ def test_a_plant_at_home_is_not_an_export():
     indian = gdf.set_index("id")["country"].eq("IND")
     abroad = features[(plant != "") & ~plant.str.startswith("ind-") & indian]
     assert len(abroad) and abroad["blocked_by"].str.contains("ind-2018-bsm-export-canalisation").all()
+
+
+def test_a_ban_lifted_frees_the_concentrate_and_never_lowers_a_value():
+    # under Malawi's raw-mineral export ban a Malawian deposit without a study of its own may sell
+    # only a processed product; lifting the ban gives the concentrate back: no value falls, some rise
+    import geoprospect as gp
+
+    ban = "mwi-2025-10-raw-mineral-export-ban"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        base = gp.rank_layer(routes=0, allocate_top=0, countries=["MWI"])
+        lifted = gp.rank_layer(scenario=Scenario(lift_policies=(ban,)), routes=0, allocate_top=0,
+                               countries=["MWI"])
+    lifted = lifted.set_index("id").loc[base["id"]]
+    barred = base["blocked_by"].fillna("").str.contains(ban).to_numpy() \
+        & (base["study_basis"] == "model").to_numpy()
+    assert barred.any() and not (base.loc[barred, "product"] == "concentrate").any()
+    assert (lifted["npv_musd"].to_numpy() >= base["npv_musd"].to_numpy() - 1e-6).all()
+    assert (lifted["npv_musd"].to_numpy()[barred] > base["npv_musd"].to_numpy()[barred] + 1e-6).any()
+    assert lifted["blocked_by"].fillna("").eq("").all()

@@ -667,3 +667,43 @@ def test_row_coproducts_count_without_anchors_but_not_its_throughput(params):
         row = row_attributes(frame, p, anchors=anchors)
         assert row["coproduct_usd_t"][0] == pytest.approx(per_t)
         assert np.isfinite(row["a_thr"][0]) == anchors
+
+
+# --- a concentrate barred from export -------------------------------------------------------------
+
+def test_a_barred_concentrate_is_no_option_and_costs_value_in_the_logistics_pillar(params):
+    # the same deposit twice: free to export its concentrate, and barred (an in-force ban, no plant
+    # at home). The barred one never sells a concentrate, is worth no more (an option removed
+    # cannot raise the best), and the difference sits in the logistics pillar; the pillars still
+    # add up. Rows whose free choice is a concentrate exist, so the check is not vacuous.
+    s = ValueSettings(price_scenario("market-2024"), draws=64, seed=0)
+    frame = rows({"id": "a"}, {"id": "a"}, {"id": "b", "resource_mt": 5.0, "treo_pct": 4.0},
+                 {"id": "b", "resource_mt": 5.0, "treo_pct": 4.0})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        out, _ = value_rows(frame, np.full(4, 100.0), params, s, export_barred=[False, True, False, True])
+    free, barred = out.iloc[[0, 2]], out.iloc[[1, 3]]
+    assert (free["product"] == "concentrate").any()
+    assert (barred["product"] != "concentrate").all()
+    for f in ("npv_musd", "npv_musd_p50"):
+        assert (barred[f].to_numpy() <= free[f].to_numpy() + 1e-9).all()
+    moved = free["product"].to_numpy() == "concentrate"
+    assert (barred["npv_musd"].to_numpy()[moved] < free["npv_musd"].to_numpy()[moved]).all()
+    logistics = barred["value_logistics_musd"].to_numpy(), free["value_logistics_musd"].to_numpy()
+    assert (logistics[0][moved] < logistics[1][moved]).all()
+    for i in range(4):
+        r = out.iloc[i]
+        assert r["value_grade_musd"] + r["value_logistics_musd"] + r["value_risk_musd"] == pytest.approx(
+            r["npv_musd"] - out["npv_musd"].iloc[0] + free["value_grade_musd"].iloc[0]
+            + free["value_logistics_musd"].iloc[0] + free["value_risk_musd"].iloc[0], rel=1e-6, abs=1e-6)
+
+
+def test_a_study_product_is_not_barred(params):
+    # Songwe's own study sells a mixed chemical; a bar on mineral concentrate changes nothing
+    frame = pd.DataFrame([{**BASE, "id": "mwi-songwe-hill", "country": "MWI", "admin1": None}] * 2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        out, _ = value_rows(frame, np.full(2, 100.0), params, SETTINGS, export_barred=[False, True])
+    assert out["study_basis"].iloc[0] != "model"
+    cols = ["npv_musd", "npv_musd_p50", "value_grade_musd", "value_logistics_musd", "value_risk_musd"]
+    np.testing.assert_allclose(out[cols].iloc[0].to_numpy(float), out[cols].iloc[1].to_numpy(float))

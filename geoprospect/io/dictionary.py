@@ -62,7 +62,8 @@ COMPUTED: tuple[Entry, ...] = (
           "royalty, corporate tax and the state's free carry used in the cash flow"),
     Entry(("value_grade_musd", "value_logistics_musd", "value_risk_musd"), "USD m",
           "the exact Shapley split (8 evaluations) of the NPV's difference from a reference "
-          "project (the bundled deposits' medians) over size/grade/composition, logistics, and "
+          "project (the bundled deposits' medians) over size/grade/composition, logistics (the "
+          "cost to the plant, and a concentrate an in-force ban keeps in the country), and "
           "risk premium/royalty/tax/carry; they add up to the difference"),
     Entry(("drivers",), "text", "the pillar split of the NPV, largest push first"),
     Entry(("data_completeness",), "share", "share of the valuation inputs that were measured"),

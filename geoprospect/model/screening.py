@@ -73,7 +73,9 @@ def evaluate(inputs: dict, params: dict, settings, z: dict, only=None) -> dict:
     ----------
     inputs : dict
         ``name -> (p10, p50, p90)`` per row for :data:`INPUTS` and ``reserve_mt``, ``carry_pct``,
-        ``anchor``, ``coproduct_usd_t``.
+        ``anchor``, ``coproduct_usd_t``, and optionally ``concentrate_ok`` (0: the row's
+        concentrate may not leave its country, so it sells a processed product unless its own
+        study fixes the product).
     params : dict
         The fitted valuation with ``_row`` (per-row attributes and study anchors).
     settings : ValueSettings
@@ -120,7 +122,12 @@ def evaluate(inputs: dict, params: dict, settings, z: dict, only=None) -> dict:
     fixed = on & (row["a_product"] != "")
     choice = PRODUCTS if (~fixed).any() else ("",)  # every row with its study's product: one option
     options = [np.where(fixed, row["a_product"], p) for p in choice]
-    out = choose_product([_project(base, params, settings, z, product) for product in options])
+    projects = [_project(base, params, settings, z, product) for product in options]
+    barred = ~fixed & (np.asarray(pick("concentrate_ok")[1], float) < 0.5) if "concentrate_ok" in inputs \
+        else np.zeros(len(fixed), bool)
+    for o in projects:  # a concentrate that may not leave the country is no option
+        o["npv"] = np.where((barred & (o["product"] == "concentrate"))[:, None], -np.inf, o["npv"])
+    out = choose_product(projects)
     first = (lambda a: a[:, 0]) if shape[1] == 1 else (lambda a: a)
     full = lambda a: first(np.broadcast_to(a, shape))  # noqa: E731
     return {"npv": first(out["npv"]), "ndpr_tpa": first(out["ndpr_tpa"]), "dytb_tpa": first(out["dytb_tpa"]),

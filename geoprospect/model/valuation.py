@@ -53,10 +53,11 @@ SCORE_SCALE_MUSD = 500.0
 PILLARS = ("grade", "logistics", "risk")
 GROUPS = {"grade": ("resource_mt", "reserve_mt", "treo_pct", "ndpr_pct", "dytb_pct", "anchor",
                     "coproduct_usd_t"),
-          "logistics": ("cost_to_plant_usd_t",),
+          "logistics": ("cost_to_plant_usd_t", "concentrate_ok"),
           "risk": ("premium_pct", "royalty_pct", "tax_pct", "carry_pct")}
 """Inputs of each pillar for the Shapley split of the NPV against the reference project (the
-deposit's own study figures count as grade: size and design of the deposit)."""
+deposit's own study figures count as grade: size and design of the deposit; a concentrate barred
+from leaving the country counts as logistics: no way to get it to a plant)."""
 
 VALUE_COLUMNS = (
     "ndpr_oxide_tpa", "dytb_oxide_tpa", "treo_tpa", "ore_mtpa", "mine_life_yr", "product",
@@ -94,7 +95,7 @@ class ValueSettings:
 
 def value_rows(frame: pd.DataFrame, logistics_cost, params: dict, settings: ValueSettings,
                *, keep_draws: bool = False, terms: pd.DataFrame | None = None,
-               anchors: bool = True) -> tuple[pd.DataFrame, np.ndarray | None]:
+               anchors: bool = True, export_barred=None) -> tuple[pd.DataFrame, np.ndarray | None]:
     """Value every row; see the module docstring.
 
     Parameters
@@ -117,6 +118,10 @@ def value_rows(frame: pd.DataFrame, logistics_cost, params: dict, settings: Valu
     anchors : bool
         Use the figures of a deposit's own published study (off for the validation against
         those studies, which must value a project from its resource and location only).
+    export_barred : array_like of bool, optional
+        Rows whose concentrate an in-force rule keeps in the country with no plant at home to
+        take it (:func:`barred_from`): they may sell only a processed product (mixed chemical or
+        separated oxide), unless their own study fixes the product. Default: none.
 
     Returns
     -------
@@ -129,6 +134,9 @@ def value_rows(frame: pd.DataFrame, logistics_cost, params: dict, settings: Valu
     row = row_attributes(frame, params, anchors=anchors)
     params["_row"] = row
     inputs, imputed, completeness = _inputs(frame, logistics_cost, params, terms)
+    barred = np.zeros(len(frame), bool) if export_barred is None else np.asarray(export_barred, bool)
+    barred = barred & (np.asarray(row["a_product"], dtype=str) == "")  # a study's own product stands
+    inputs["concentrate_ok"] = (np.where(barred, 0.0, 1.0),) * 3
     central = evaluate(inputs, params, settings, central_draws(len(frame)))
     bands, draws = _bands(frame, inputs, params, settings, keep_draws)
     pillars = _pillars(inputs, params, settings)
@@ -152,6 +160,13 @@ def value_rows(frame: pd.DataFrame, logistics_cost, params: dict, settings: Valu
         out["npv_musd_p50"] = out["npv_musd"]
     out["score"] = value_score(out["npv_musd"].to_numpy())
     return out, draws
+
+
+def barred_from(blocked_by) -> np.ndarray:
+    """Rows whose concentrate may not leave the country (a non-empty ``blocked_by`` of the
+    logistics features: an in-force rule bars the export and no plant at home takes it)."""
+    return np.array([isinstance(b, str) and b.strip() != "" for b in np.asarray(blocked_by, dtype=object)],
+                    dtype=bool)
 
 
 def reference_tables() -> dict:
@@ -210,7 +225,7 @@ def _inputs(frame, logistics_cost, params, terms=None):
 def _pillars(inputs, params, s):
     """Shapley split of NPV(row) - NPV(reference) over the grade, logistics and risk inputs."""
     n = len(inputs["treo_pct"][1])
-    ref = {"anchor": 0.0, "coproduct_usd_t": 0.0, **params["reference"]}
+    ref = {"anchor": 0.0, "coproduct_usd_t": 0.0, "concentrate_ok": 1.0, **params["reference"]}
     z = central_draws(n)
     group_of = {name: g for g, cols in GROUPS.items() for name in cols}
 

@@ -295,7 +295,8 @@ def write_card(path, params: dict, validation: pd.DataFrame, top15: pd.DataFrame
             "- product without a study of its own: the one of concentrate, mixed chemical and separated "
             "oxide with the higher NPV in each draw (its costs from the cost model of that product; a "
             "mixed chemical is paid as a concentrate, for want of a sourced range of its own, so it wins "
-            "only where its costs do); "
+            "only where its costs do; a concentrate an in-force rule keeps in the country with no plant "
+            "at home to take it is no option: such a deposit sells a processed product); "
             f"capex over {BUILD_YEARS} years; straight-line depreciation over {DEPRECIATION_YEARS} years; "
             f"price draws' log sd {params['price_sigma']:.3f}"]
     if top15 is not None and len(top15):

@@ -17,7 +17,7 @@ from geoprospect.features.offtake import offtake_columns
 from geoprospect.io.schema import DEPOSIT_COLUMNS
 from geoprospect.io.terms import DEFAULT_SCENARIO, price_scenario
 from geoprospect.model.mcda import pillar_scores, weighted_score
-from geoprospect.model.valuation import PILLARS, ValueSettings, value_rows, value_score
+from geoprospect.model.valuation import PILLARS, ValueSettings, barred_from, value_rows, value_score
 from geoprospect.model.value_fit import load_valuation
 from geoprospect.routes.scenario import Scenario
 
@@ -133,7 +133,8 @@ def score_rows(frame, *, valuation: Valuation, scenario: Scenario | None = None,
     if covariates is not None:
         features = pd.concat([features, covariates.reindex(frame.index)], axis=1)
     value, draws = value_rows(frame, features["cost_to_plant_usd_t"].to_numpy(dtype=float),
-                              valuation.params, valuation.settings, keep_draws=keep_draws)
+                              valuation.params, valuation.settings, keep_draws=keep_draws,
+                              export_barred=barred_from(features["blocked_by"]))
     value["score_p10"] = value_score(value["npv_musd_p10"].to_numpy())
     value["score_p90"] = value_score(value["npv_musd_p90"].to_numpy())
     lo, hi = valuation.params["mcda_bounds"]

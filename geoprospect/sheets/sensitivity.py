@@ -17,7 +17,7 @@ import pandas as pd
 
 from geoprospect.errors import ModelError
 from geoprospect.io.terms import country_terms
-from geoprospect.model.valuation import ValueSettings, value_rows
+from geoprospect.model.valuation import ValueSettings, barred_from, value_rows
 
 
 @dataclass(frozen=True)
@@ -105,8 +105,11 @@ def tornado(row: pd.DataFrame, params: dict, settings: ValueSettings) -> pd.Data
     text = lambda c: row[c].to_numpy(dtype=object) if c in row else None  # noqa: E731
     terms = country_terms(text("country"), text("admin1"))  # looked up once, not per shock
 
+    barred = barred_from(row["blocked_by"]) if "blocked_by" in row else None
+
     def npv(s: ValueSettings) -> float:
-        return float(value_rows(row, cost, params, s, terms=terms)[0]["npv_musd"].iloc[0])
+        value = value_rows(row, cost, params, s, terms=terms, export_barred=barred)[0]
+        return float(value["npv_musd"].iloc[0])
 
     base = float(pd.to_numeric(row["npv_musd"], errors="coerce").iloc[0])
     again = npv(replace(settings, draws=0))
