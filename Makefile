@@ -12,12 +12,13 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install -q -c constraints.txt -e '.[test]'
 	@touch $(STAMP)
 
-## demo: rank the bundled deposits, write the table and the offline map
+## demo: the bundled deposits under the bundled scenarios, then ranked: table, offline map, deal sheets
 demo: $(STAMP)
 	$(BIN)/geoprospect layers
 	$(BIN)/geoprospect validate layers/deposits.geojson --no-warnings
+	$(BIN)/geoprospect scenario -o maps/scenarios.xlsx --overwrite
 	$(BIN)/geoprospect rank --top 15 -o maps/prospects.xlsx --map maps/prospects.html --offline --overwrite \
-	  --sheets maps/sheets --sheets-top 10
+	  --sheets maps/sheets --sheets-top 10 --scenarios maps/scenarios.xlsx
 
 ## test: lint (ruff + the import-linter layering contract), then the whole suite
 ## (browser tests need Debian's chromium: `make browser`; database tests PostgreSQL + PostGIS:

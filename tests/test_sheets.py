@@ -188,6 +188,13 @@ def test_scenario_block(ranked):
     html = build_sheet(rows, first, valuation=valuation, scenarios=table)
     assert html.count("<tr data-scenario=") == 2 and "low-price &lt;i&gt;" in html
     assert sheet_numbers(html)["scenario_delta_npv_musd"] in (-50.0, 49.5)
+    # the base first, then the scenarios that move the deposit most (a sheet shows a few)
+    table = pd.DataFrame({"id": [first] * 4, "scenario": ["small", "base", "large", "middle"],
+                          "npv_musd": [1.0, 2.0, 3.0, 4.0], "npv_musd_p50": [1.0, 2.0, 3.0, 4.0],
+                          "rank": [1, 2, 3, 4], "assigned_plant_id": [None] * 4,
+                          "delta_npv_musd": [1.0, 0.0, -30.0, 20.0]})
+    html = build_sheet(rows, first, valuation=valuation, scenarios=table)
+    assert re.findall(r'<tr data-scenario="([^"]+)"', html) == ["base", "large", "middle", "small"]
     with pytest.raises(LayerError, match="missing column"):
         build_sheet(rows, first, valuation=valuation, scenarios=table.drop(columns="scenario"))
 
@@ -243,3 +250,17 @@ def test_slug_is_a_safe_unique_file_name(deposit_id, expected):
     assert s != "index" and not s.startswith(".")
     assert Path(f"{s}.html").name == f"{s}.html"
     assert slug(deposit_id.upper()) != s or deposit_id.upper() == deposit_id
+
+
+def test_rank_sheets_show_a_scenario_table(tmp_path):
+    table = tmp_path / "sc.csv"
+    pd.DataFrame({"id": ["aus-mount-weld"] * 2, "scenario": ["base", "price-low"], "npv_musd": [1.0, 0.5],
+                  "npv_musd_p50": [1.0, 0.5], "rank": [1, 1], "assigned_plant_id": [None, None],
+                  "delta_npv_musd": [0.0, -0.5]}).to_csv(table, index=False)
+    res = run("rank", "--draws", "0", "--routes", "0", "--sheets", tmp_path / "s", "--sheets-top", 1,
+              "--scenarios", table)
+    assert res.exit_code == 0, res.output
+    html = (tmp_path / "s" / f"{slug('aus-mount-weld')}.html").read_text(encoding="utf-8")
+    assert re.findall(r'<tr data-scenario="([^"]+)"', html) == ["base", "price-low"]
+    bad = run("rank", "--draws", "0", "--sheets", tmp_path / "t", "--scenarios", tmp_path / "none.csv")
+    assert bad.exit_code == 2 and "--scenarios" in bad.output

@@ -72,6 +72,9 @@ PROGRESS_FROM = 5_000
               "from the map's popups: column sheet_href).")
 @click.option("--sheets-top", "sheets_top", type=click.IntRange(min=1), default=10, show_default=True,
               help="How many top deposits get a sheet.")
+@click.option("--scenarios", "scenarios_path", type=click.Path(dir_okay=False, exists=True), default=None,
+              metavar="FILE", help="With --sheets: the scenario results the sheets show (the table "
+              "`geoprospect scenario -o FILE` writes: .csv/.json/.xlsx).")
 @click.option("--raw-csv", is_flag=True,
               help="CSV output: write text exactly as it is (no ' before =, +, -, @; for programs).")
 @database_options(inputs="layers")
@@ -81,7 +84,7 @@ def rank(ctx, layers, layer, crs, encoding, columns, country, model_path, price_
          discount_rate, prices_path, weights, top, draws, seed,
          exclude_flagged, exclude_committed, investor, as_of, lift_policy, apply_policy, avoid,
          status, avoid_passage, to, network_path, rasters, output, overwrite, map_path, offline,
-         route_top, boundaries, sheets_dir, sheets_top, raw_csv, strict, as_json):
+         route_top, boundaries, sheets_dir, sheets_top, scenarios_path, raw_csv, strict, as_json):
     """Rank deposits in LAYERS (default: the bundled five-country deposits).
 
     Prints the ranked table and writes OUT (-o) in any supported format; .json gives plain
@@ -123,7 +126,7 @@ def rank(ctx, layers, layer, crs, encoding, columns, country, model_path, price_
 
         ranked = write_ranked_sheets(ranked, sheets_dir, top=sheets_top, valuation=valuation,
                                      network=scenario.network(), relative_to=map_path or output,
-                                     overwrite=overwrite)
+                                     overwrite=overwrite, scenarios_path=scenarios_path)
     metadata = _metadata(ranked)
     if output:
 

@@ -172,7 +172,8 @@ def read_scenarios(path):
     raise LayerError(f"{p.name}: a scenario table is {', '.join(SCENARIO_TABLES)}", option="scenarios")
 
 
-def write_ranked_sheets(ranked, out_dir, *, top: int, valuation, network, relative_to, overwrite: bool):
+def write_ranked_sheets(ranked, out_dir, *, top: int, valuation, network, relative_to, overwrite: bool,
+                        scenarios_path=None):
     """``rank --sheets``: write the sheets of the ``top`` rows.
 
     Parameters
@@ -189,6 +190,8 @@ def write_ranked_sheets(ranked, out_dir, *, top: int, valuation, network, relati
         The map (else the table) being written: ``sheet_href`` is relative to its folder (to
         the working folder when None).
     overwrite : bool
+    scenarios_path : str or Path, optional
+        Scenario results to show on the sheets (``geoprospect scenario``'s table).
 
     Returns
     -------
@@ -197,8 +200,9 @@ def write_ranked_sheets(ranked, out_dir, *, top: int, valuation, network, relati
     """
     from geoprospect.sheets import sheet_hrefs, write_sheets
 
+    scenarios = read_scenarios(scenarios_path) if scenarios_path else None
     done = write_sheets(ranked, out_dir, valuation=valuation, top=top, network=network,
-                        overwrite=overwrite)
+                        overwrite=overwrite, scenarios=scenarios)
     base = Path(relative_to).parent if relative_to else Path(".")
     hrefs = sheet_hrefs(done, base)
     out = ranked.copy()

@@ -28,7 +28,8 @@ from geoprospect.errors import LayerError
 from geoprospect.io.bundled import data_date, layer_path
 from geoprospect.io.terms import PRODUCTS, payability
 
-SCENARIO_COLUMNS = ("id", "scenario", "npv_musd_p50", "rank", "assigned_plant_id", "delta_npv_musd")
+SCENARIO_COLUMNS = ("id", "scenario", "npv_musd", "npv_musd_p50", "rank", "assigned_plant_id",
+                    "delta_npv_musd")
 """Columns of the scenario table a sheet shows (the output of ``geoprospect scenario``)."""
 
 DEAL_TEXT = (("offtake_summary", "Offtake"), ("equity_split", "Equity"),
@@ -311,5 +312,8 @@ def scenario_rows(scenarios: pd.DataFrame | None, deposit_id: str) -> pd.DataFra
     if missing:
         raise LayerError(f"scenario table: missing column(s) {', '.join(missing)} "
                          f"(expected {', '.join(SCENARIO_COLUMNS)})", option="scenarios")
-    mine = scenarios[scenarios["id"].astype(str) == str(deposit_id)]
-    return mine.reindex(columns=list(SCENARIO_COLUMNS)).reset_index(drop=True)
+    mine = scenarios[scenarios["id"].astype(str) == str(deposit_id)].reindex(columns=list(SCENARIO_COLUMNS))
+    # the base case first, then the scenarios that move this deposit most (a sheet shows a few)
+    moved = pd.to_numeric(mine["delta_npv_musd"], errors="coerce").abs().fillna(-1.0)
+    order = np.lexsort((-moved.to_numpy(), (mine["scenario"].astype(str) != "base").to_numpy()))
+    return mine.iloc[order].reset_index(drop=True)

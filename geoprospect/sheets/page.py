@@ -303,13 +303,16 @@ def _scenarios(c: SheetContent) -> str:
     else:
         rows = "".join(
             f'<tr data-scenario="{e(r.scenario)}"><td>{clamp(r.scenario, 1)}</td>'
+            f'<td>{num(r.npv_musd, 0, "scenario_npv_musd")}</td>'
             f'<td>{num(r.npv_musd_p50, 0, "scenario_npv_musd_p50")}</td>'
             f'<td>{num(r.delta_npv_musd, 0, "scenario_delta_npv_musd", signed=True)}</td>'
             f'<td>{num(r.rank, 0, "scenario_rank")}</td><td>{clamp(r.assigned_plant_id, 1)}</td></tr>'
             for r in s.head(MAX_SCENARIOS).itertuples(index=False))
         more = f"<p>+{len(s) - MAX_SCENARIOS} more scenarios</p>" if len(s) > MAX_SCENARIOS else ""
-        body = ("<table class=\"grid\"><tr><th>Scenario</th><th>NPV P50</th><th>Δ vs base</th><th>Rank</th>"
-                f"<th>Assigned plant</th></tr>{rows}</table>{more}")
+        body = ("<table class=\"grid\"><tr><th>Scenario</th><th>NPV</th><th>P50</th><th>Δ NPV</th>"
+                f"<th>Rank</th><th>Assigned plant</th></tr>{rows}</table>{more}"
+                "<p class=\"note\">NPV at median inputs (what ranks; Δ against the base), P50 of the band; "
+                "the scenarios that move this deposit most first.</p>")
     return f'<div class="scenarios"><h2>Scenarios</h2>{body}</div>'
 
 
