@@ -352,6 +352,18 @@ def test_a_plant_at_home_is_not_an_export():
     indian = gdf.set_index("id")["country"].eq("IND")
     abroad = features[(plant != "") & ~plant.str.startswith("ind-") & indian]
     assert len(abroad) and abroad["blocked_by"].str.contains("ind-2018-bsm-export-canalisation").all()
+    # a study that sells a mixed chemical ships it to a separation plant: no raw export, no ban
+    songwe = features.loc["mwi-songwe-hill"]
+    assert songwe["blocked_by"] is None and songwe["plant_id"] == "ind-irel-red-aluva"
+    net = Scenario().network()
+    stages = net.facilities.set_index("id").loc[songwe["plant_id"], "stages"]
+    assert "separation" in stages
+    # the routes of one deposit asked about alone follow its study's product too
+    from geoprospect.routes import build_routes
+
+    plan = build_routes(gdf[gdf["id"] == "mwi-songwe-hill"], net, k=1)
+    assert not plan.table["blocked_by"].fillna("").astype(bool).any()
+    assert plan.table["plants"].iloc[0].startswith("ind-irel-red-aluva")
 
 
 def test_a_ban_lifted_frees_the_concentrate_and_never_lowers_a_value():

@@ -122,13 +122,16 @@ def _print_plants(gdf, network) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from geoprospect.io.anchors import deposit_anchors
     from geoprospect.routes.allocation import plant_options
 
     console = Console(width=160, stderr=False)
     for i in range(len(gdf)):
         row = gdf.iloc[i:i + 1]
         given = row["product"].iloc[0] if "product" in row else None
-        product = given if isinstance(given, str) else "concentrate"
+        if not isinstance(given, str) and "id" in row:  # the deposit's own study's product
+            given = deposit_anchors(row["id"].astype(str).tolist())["product"].iloc[0] or None
+        product = given if given in ("concentrate", "mixed_chemical") else "concentrate"
         options, reason = plant_options(row, network, product)
         name = row["name"].iloc[0] if "name" in row else row["id"].iloc[0]
         if options.empty:

@@ -12,6 +12,7 @@ import pandas as pd
 
 from geoprospect.core.geodesy import lonlat
 from geoprospect.features.columns import iso3_codes, numeric
+from geoprospect.io.anchors import deposit_anchors
 from geoprospect.io.schema import ree_minerals
 from geoprospect.routes import site_logistics
 
@@ -40,9 +41,11 @@ def logistics_features(gdf, *, network=None) -> pd.DataFrame:
     minerals = ree_minerals(gdf).to_numpy(dtype=object)
     owner = gdf["owner"].to_numpy(dtype=object) if "owner" in gdf else None
     ids = gdf["id"].to_numpy(dtype=object) if "id" in gdf else None
+    # a deposit whose own study sells a mixed chemical ships it to a separation plant (no raw export)
+    products = deposit_anchors(ids)["product"].to_numpy(dtype=object) if ids is not None else None
     result = site_logistics(
         lon, lat, iso3, minerals=minerals, th_ppm=numeric(gdf, "th_ppm"),
-        u_ppm=numeric(gdf, "u_ppm"), owner=owner, network=network, ids=ids,
+        u_ppm=numeric(gdf, "u_ppm"), owner=owner, network=network, ids=ids, products=products,
     )
     result.index = gdf.index
     cols = ["port_km", "land_cost_usd_t", "cost_to_plant_usd_t", "export_port", "plant_id",

@@ -25,6 +25,7 @@ import pandas as pd
 
 from geoprospect.core.geodesy import lonlat
 from geoprospect.errors import RouteError
+from geoprospect.io.anchors import deposit_anchors
 from geoprospect.io.schema import ree_minerals
 from geoprospect.routes.feedstock import RANK, accepts, deposit_feed, facility_output, shipped_feed
 from geoprospect.routes.legs import Leg, land_leg, transfer, via_ports
@@ -208,8 +209,9 @@ def build_routes(deposits, network: RouteNetwork, *, k: int = 3, first_plant=Non
     x, y = lonlat(deposits.geometry)
     col = lambda name: deposits[name].tolist() if name in deposits.columns else [None] * len(deposits)  # noqa: E731
     minerals = ree_minerals(deposits).tolist()
-    product = col("product")  # the valuation's product when the rows are ranked
     ids = [str(v) if _text(v) else str(i) for v, i in zip(col("id"), deposits.index, strict=True)]
+    # the valuation's product when the rows are ranked, else the deposit's own study's
+    product = col("product") if "product" in deposits.columns else deposit_anchors(ids)["product"].tolist()
     rows, leg_rows, geoms = [], [], []
     for n, did in enumerate(ids):
         ndpr = pd.to_numeric(pd.Series([col("ndpr_pct")[n]]), errors="coerce").iloc[0]

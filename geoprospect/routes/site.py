@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from geoprospect.routes.costs import LAND_MODES
-from geoprospect.routes.feedstock import TH_PPM_LIMIT, U_PPM_LIMIT, Feed, accepts, deposit_feed, same_owner
+from geoprospect.routes.feedstock import TH_PPM_LIMIT, U_PPM_LIMIT, Feed, accepts, same_owner, shipped_feed
 from geoprospect.routes.network import RouteNetwork
 from geoprospect.routes.overland import no_route_reason, overland_best, overland_gap
 
@@ -96,7 +96,7 @@ def plant_costs(net: RouteNetwork, feed: Feed, owner=None) -> dict[str, np.ndarr
 
 
 def site_logistics(lon, lat, iso3, *, minerals=None, th_ppm=None, u_ppm=None,
-                   network: RouteNetwork | None = None, owner=None, ids=None) -> pd.DataFrame:
+                   network: RouteNetwork | None = None, owner=None, ids=None, products=None) -> pd.DataFrame:
     """Export port, land leg and cost to the cheapest compatible first plant, per site.
 
     Parameters
@@ -116,6 +116,10 @@ def site_logistics(lon, lat, iso3, *, minerals=None, th_ppm=None, u_ppm=None,
         Lynas). Without it only plants sourced as taking third-party ore count.
     ids : array_like of str, optional
         Deposit ids: a policy event that exempts a deposit (``exemptions``) does not block it.
+    products : array_like of str, optional
+        What each site ships when known before valuing it (a deposit's own study):
+        ``mixed_chemical`` goes to a separation plant and is no raw export; anything else ships
+        its mineral concentrate.
 
     Returns
     -------
@@ -138,14 +142,18 @@ def site_logistics(lon, lat, iso3, *, minerals=None, th_ppm=None, u_ppm=None,
     if not (len(lat) == len(iso_codes) == len(min_codes) == len(hot) == n):
         raise ValueError("site_logistics: lon, lat, iso3, minerals, th_ppm and u_ppm must have equal length")
 
-    # feed class of each row: unique (minerals, hot, owner) combinations, few in practice
-    combo = (min_codes.astype(np.int64) * 2 + hot) * (len(own_values) + 1) + own_codes
+    chemical = np.zeros(n, dtype=np.int64) if products is None else \
+        (np.asarray(products, dtype=object).ravel() == "mixed_chemical").astype(np.int64)
+    # feed class of each row: unique (minerals, hot, product, owner) combinations, few in practice
+    combo = ((min_codes.astype(np.int64) * 2 + hot) * 2 + chemical) * (len(own_values) + 1) + own_codes
     combo_values, feed_id = np.unique(combo, return_inverse=True)
     feeds, tables, owners = [], [], []
     for c in combo_values:
         o = int(c % (len(own_values) + 1))
-        m, h = divmod(int(c // (len(own_values) + 1)), 2)
-        feed = deposit_feed(min_values[m] if m < len(min_values) else None, TH_PPM_LIMIT if h else None)
+        rest, mixed = divmod(int(c // (len(own_values) + 1)), 2)
+        m, h = divmod(rest, 2)
+        feed = shipped_feed("mixed_chemical" if mixed else "concentrate",
+                            min_values[m] if m < len(min_values) else None, TH_PPM_LIMIT if h else None)
         feeds.append(feed)
         owners.append(own_values[o] if o < len(own_values) else None)
         tables.append(plant_costs(net, feed, owners[-1]))
