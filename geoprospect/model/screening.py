@@ -66,7 +66,7 @@ def _cost_draw(model: np.ndarray, value: np.ndarray, accuracy: np.ndarray, z: np
     return np.where(np.isfinite(value)[:, None], own, model)
 
 
-def evaluate(inputs: dict, params: dict, settings, z: dict, only=None) -> dict:
+def evaluate(inputs: dict, params: dict, settings, z: dict, only=None, npv_only: bool = False) -> dict:
     """Value every row at every draw (arrays rows x draws; one column when the draws are zero).
 
     Parameters
@@ -85,6 +85,9 @@ def evaluate(inputs: dict, params: dict, settings, z: dict, only=None) -> dict:
         and ``pay`` (uniform, rows x draws).
     only : callable, optional
         ``name -> triple`` replacing ``inputs`` (the pillar split's reference swap).
+    npv_only : bool
+        Return only ``npv`` (the Monte Carlo band needs nothing else: the best product's NPV
+        without gathering every other array of the chosen product).
 
     Returns
     -------
@@ -127,8 +130,10 @@ def evaluate(inputs: dict, params: dict, settings, z: dict, only=None) -> dict:
         else np.zeros(len(fixed), bool)
     for o in projects:  # a concentrate that may not leave the country is no option
         o["npv"] = np.where((barred & (o["product"] == "concentrate"))[:, None], -np.inf, o["npv"])
-    out = choose_product(projects)
     first = (lambda a: a[:, 0]) if shape[1] == 1 else (lambda a: a)
+    if npv_only:  # the chosen product's NPV is the best one (choose_product's argmax)
+        return {"npv": first(np.max(np.stack([np.asarray(o["npv"], float) for o in projects]), axis=0))}
+    out = choose_product(projects)
     full = lambda a: first(np.broadcast_to(a, shape))  # noqa: E731
     return {"npv": first(out["npv"]), "ndpr_tpa": first(out["ndpr_tpa"]), "dytb_tpa": first(out["dytb_tpa"]),
             "treo_tpa": first(out["treo_tpa"]), "ore_mtpa": first(out["thr"]), "life": first(out["life"]),

@@ -265,7 +265,7 @@ def _bands(frame, inputs, params, s, keep: bool = False) -> tuple[dict, np.ndarr
         z = {name: ndtri(uniform(keys[a:b], s.draws, i, s.seed)) for i, name in enumerate(DRAWN)}
         z["price"] = market
         z["pay"] = uniform(keys[a:b], s.draws, len(DRAWN), s.seed)
-        values = evaluate(sub, {**params, "_row": rows}, s, z)["npv"]
+        values = evaluate(sub, {**params, "_row": rows}, s, z, npv_only=True)["npv"]
         p10, p50, p90 = np.percentile(values, [10, 50, 90], axis=1)
         out["npv_musd_p10"][a:b], out["npv_musd_p50"][a:b], out["npv_musd_p90"][a:b] = p10, p50, p90
         out["p_npv_positive"][a:b] = (values > 0).mean(axis=1)
