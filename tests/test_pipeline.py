@@ -143,3 +143,23 @@ def test_binding_offtakes_in_force_are_flagged_not_scored():
     direct, _ = value_rows(one, ranked_one["cost_to_plant_usd_t"].to_numpy(float), v.params, v.settings)
     assert "offtake_committed" in ranked_one["flags"].iloc[0]
     assert ranked_one["npv_musd"].iloc[0] == pytest.approx(direct["npv_musd"].iloc[0], rel=1e-12)
+
+
+def test_conditional_values_rank_in_their_own_tier_unless_asked(tmp_path):
+    import json
+
+    from _support import run
+
+    from geoprospect.pipeline import rank_order
+
+    cols = pd.DataFrame({"npv_musd": [100.0, 500.0, 50.0],
+                         "valuation_tier": ["estimated", "conditional", "estimated"]})
+    assert rank_order(cols).tolist() == [1, 3, 2]  # the conditional value below every estimate
+    assert rank_order(cols, tiers=False).tolist() == [2, 1, 3]  # one list by value
+    for flag, mixed in (([], False), (["--one-tier"], True)):
+        out = tmp_path / f"r{len(flag)}.json"
+        res = run("rank", *flag, "--draws", "0", "--routes", "0", "-o", out)
+        assert res.exit_code == 0, res.output
+        tiers = [r["valuation_tier"] for r in json.loads(out.read_text(encoding="utf-8"))["records"]]
+        first_conditional = tiers.index("conditional")
+        assert ("estimated" in tiers[first_conditional:]) is mixed

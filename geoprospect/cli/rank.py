@@ -72,6 +72,9 @@ PROGRESS_FROM = 5_000
               "from the map's popups: column sheet_href).")
 @click.option("--sheets-top", "sheets_top", type=click.IntRange(min=1), default=10, show_default=True,
               help="How many top deposits get a sheet.")
+@click.option("--one-tier", is_flag=True,
+              help="Rank deposits without a resource estimate (valued as if a deposit were there) among "
+              "the estimated ones by value alone (default: in their own tier below them).")
 @click.option("--scenarios", "scenarios_path", type=click.Path(dir_okay=False, exists=True), default=None,
               metavar="FILE", help="With --sheets: the scenario results the sheets show (the table "
               "`geoprospect scenario -o FILE` writes: .csv/.json/.xlsx).")
@@ -84,7 +87,8 @@ def rank(ctx, layers, layer, crs, encoding, columns, country, model_path, price_
          discount_rate, prices_path, weights, top, draws, seed,
          exclude_flagged, exclude_committed, investor, as_of, lift_policy, apply_policy, avoid,
          status, avoid_passage, to, network_path, rasters, output, overwrite, map_path, offline,
-         route_top, boundaries, sheets_dir, sheets_top, scenarios_path, raw_csv, strict, as_json):
+         route_top, boundaries, sheets_dir, sheets_top, one_tier, scenarios_path, raw_csv, strict,
+         as_json):
     """Rank deposits in LAYERS (default: the bundled five-country deposits).
 
     Prints the ranked table and writes OUT (-o) in any supported format; .json gives plain
@@ -115,7 +119,7 @@ def rank(ctx, layers, layer, crs, encoding, columns, country, model_path, price_
                                exclude_committed=exclude_committed, investor=investor,
                                scenario=scenario, prices=price_deck(prices_path),
                                covariates=covariates, routes=max(route_top, 0) if map_path else 0,
-                               progress=bar.advance if bar.enabled else None)
+                               progress=bar.advance if bar.enabled else None, tiers=not one_tier)
     if ranked.empty:
         raise LayerError("no deposits left to rank (check --country, --exclude-flagged and "
                          "--exclude-committed)")

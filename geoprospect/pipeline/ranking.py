@@ -42,12 +42,13 @@ OUTPUT_COLUMNS = (
 """Column order of :func:`rank`'s output (those present; any others follow)."""
 
 
-def rank_order(columns: pd.DataFrame) -> pd.Series:
-    """Rank 1 = best: estimated resources above values conditional on a deposit being there,
-    then by the median-input NPV (deterministic, so Monte Carlo noise never reorders rows; the
-    P50 of the band is reported beside it; unclipped, so saturation creates no ties).
-    Under pillar weights (the transparent lens) the rank follows the weighted score alone."""
-    tier = (columns["valuation_tier"] == "conditional").astype(int) if "valuation_tier" in columns \
+def rank_order(columns: pd.DataFrame, tiers: bool = True) -> pd.Series:
+    """Rank 1 = best: estimated resources above values conditional on a deposit being there
+    (unless ``tiers`` is False: one list by value), then by the median-input NPV (deterministic,
+    so Monte Carlo noise never reorders rows; the P50 of the band is reported beside it;
+    unclipped, so saturation creates no ties). Under pillar weights (the transparent lens) the
+    rank follows the weighted score alone."""
+    tier = (columns["valuation_tier"] == "conditional").astype(int) if "valuation_tier" in columns and tiers \
         else pd.Series(0, index=columns.index)
     by_value = "npv_musd" in columns and "value_score" not in columns  # weights: the MCDA lens
     value = columns["npv_musd"] if by_value else columns["score"]
@@ -61,7 +62,7 @@ def rank_order(columns: pd.DataFrame) -> pd.Series:
 
 
 def whole_set(frame, rows: ScoredRows, *, top_k: int = 10, ranks: bool = True,
-              sensitivity: bool = True, seed: int = 0) -> pd.DataFrame:
+              sensitivity: bool = True, seed: int = 0, tiers: bool = True) -> pd.DataFrame:
     """Columns that need the whole set: rank, P(top-k) over the Monte Carlo draws, rank stability.
 
     Parameters
@@ -78,6 +79,8 @@ def whole_set(frame, rows: ScoredRows, *, top_k: int = 10, ranks: bool = True,
         ``rank_stability`` of the transparent view under random pillar weights.
     seed : int
         Seed of the weight draws.
+    tiers : bool
+        Rank conditional values in their own tier below estimated resources (False: one list).
 
     Returns
     -------
@@ -86,7 +89,7 @@ def whole_set(frame, rows: ScoredRows, *, top_k: int = 10, ranks: bool = True,
     """
     parts = []
     if ranks:
-        parts.append(rank_order(rows.columns).to_frame())
+        parts.append(rank_order(rows.columns, tiers).to_frame())
     if rows.draws is not None and len(frame):
         order = (-rows.draws).argsort(axis=0).argsort(axis=0) + 1
         col = "p_top10" if top_k == 10 else f"p_top{top_k}"
@@ -100,7 +103,7 @@ def rank(deposits, *, valuation: Valuation | None = None, weights: dict | None =
          countries: list[str] | None = None, seed: int = 0, top_k: int = 10,
          exclude_flagged: bool = False, investor: str | None = None, scenario: Scenario | None = None,
          network=None, routes: int = 10, prices=None, covariates=None, exclude_committed: bool = False,
-         allocate_top: int = ALLOCATE_TOP, progress=None):
+         allocate_top: int = ALLOCATE_TOP, progress=None, tiers: bool = True):
     """Score and rank deposits: :func:`score_rows`, then :func:`whole_set`.
 
     Parameters
@@ -136,6 +139,9 @@ def rank(deposits, *, valuation: Valuation | None = None, weights: dict | None =
         row's value); 0: none.
     progress : callable, optional
         Called with a number of rows as they are scored (:data:`PROGRESS_ROWS` at a time).
+    tiers : bool
+        Rank values conditional on a deposit being there (no resource estimate) in their own
+        tier below estimated resources (default); False ranks every row by value alone.
 
     Returns
     -------
@@ -169,7 +175,7 @@ def rank(deposits, *, valuation: Valuation | None = None, weights: dict | None =
         keep = rows.columns["uncommitted_ndpr_tpa"].fillna(0).to_numpy() > 0
         gdf, rows = gdf[keep], ScoredRows(rows.columns[keep], rows.features[keep],
                                           rows.draws[keep] if rows.draws is not None else None)
-    whole = whole_set(gdf, rows, top_k=top_k, seed=seed)
+    whole = whole_set(gdf, rows, top_k=top_k, seed=seed, tiers=tiers)
     added = pd.concat([rows.columns, whole], axis=1)
     inputs = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
     inputs = inputs.drop(columns=[c for c in inputs.columns if c in added.columns])
