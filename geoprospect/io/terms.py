@@ -158,6 +158,15 @@ def _costs() -> pd.DataFrame:
     return pd.read_csv(layer_path("costs.csv"), dtype=str)
 
 
+def _parameter(name: str) -> pd.Series:
+    """The sourced values of one ``costs.csv`` parameter (percent); an error when it has none."""
+    costs = _costs()
+    values = pd.to_numeric(costs.loc[costs["parameter"] == name, "value"])
+    if values.empty:
+        raise LayerError(f"costs.csv: no {name} rows")
+    return values
+
+
 @cache
 def payability(product: str = "concentrate") -> tuple[float, float]:
     """(low, high) share of contained oxide value paid for ``product``, fractions.
@@ -169,10 +178,7 @@ def payability(product: str = "concentrate") -> tuple[float, float]:
     """
     if product not in PAYABILITY_ROWS:
         raise LayerError(f"unknown product {product!r} (one of {', '.join(PRODUCTS)})", option="product")
-    costs = _costs()
-    values = pd.to_numeric(costs.loc[costs["parameter"] == PAYABILITY_ROWS[product], "value"])
-    if values.empty:
-        raise LayerError(f"costs.csv: no {PAYABILITY_ROWS[product]} rows")
+    values = _parameter(PAYABILITY_ROWS[product])
     return float(values.min()) / 100, float(values.max()) / 100
 
 
@@ -183,21 +189,13 @@ def product_treo_fraction(product: str) -> float:
     oxide (the deck prices oxides of 99.5 % purity or better)."""
     if product == "separated_oxide":
         return 1.0
-    costs = _costs()
-    values = pd.to_numeric(costs.loc[costs["parameter"] == "concentrate_treo", "value"])
-    if values.empty:
-        raise LayerError("costs.csv: no concentrate_treo rows")
-    return float(values.mean()) / 100
+    return float(_parameter("concentrate_treo").mean()) / 100
 
 
 @cache
 def monazite_treo_fraction() -> float:
     """TREO content of monazite as traded (fraction; ``costs.csv`` parameter ``monazite_treo``)."""
-    costs = _costs()
-    values = pd.to_numeric(costs.loc[costs["parameter"] == "monazite_treo", "value"])
-    if values.empty:
-        raise LayerError("costs.csv: no monazite_treo row")
-    return float(values.mean()) / 100
+    return float(_parameter("monazite_treo").mean()) / 100
 
 
 @cache
